@@ -1,0 +1,110 @@
+// The master copy of the run's state: weights of every network, an Adam state per phase, weight versions.
+// The coordinator is the parameter server (DESIGN.md §4): only it applies updates.
+import type * as tf from '@tensorflow/tfjs';
+import * as tfc from '@tensorflow/tfjs';
+import type { CheckpointData, LoadedCheckpoint, NamedArray } from '../src/checkpoint/index.js';
+import type { Config } from '../src/config/index.js';
+import { CheckpointError } from '../src/errors.js';
+import { initialWeights, modelFamily, readWeights, type ImageShape, type ModelFamily, type NamedWeights } from '../src/models/index.js';
+import type { WireTensor } from '../src/protocol/index.js';
+import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
+
+export class MasterState {
+  readonly family: ModelFamily;
+  /** Networks built on the coordinator, used only to save, sample and evaluate (weights synced on demand). */
+  readonly nets: Record<string, tf.LayersModel>;
+  readonly weights: Record<string, NamedWeights> = {};
+  readonly versions: Record<string, number> = {};
+  readonly adam: Record<string, AdamState> = {};
+  private synced: Record<string, number> = {};
+
+  private constructor(readonly config: Readonly<Config>, image: ImageShape) {
+    this.family = modelFamily(config.model.family);
+    this.nets = this.family.build(config.model, image);
+  }
+
+  /** A new run: weights from the seed, fresh optimizer states, versions 0. */
+  static fresh(config: Readonly<Config>, image: ImageShape): MasterState {
+    const s = new MasterState(config, image);
+    for (const [net, model] of Object.entries(s.nets)) {
+      s.weights[net] = initialWeights(model, net, config.seed);
+      s.versions[net] = 0;
+    }
+    for (const phase of Object.keys(s.family.phases)) s.adam[phase] = adamInit(s.phaseWeights(phase).map((w) => w.length));
+    return s;
+  }
+
+  /** The exact state saved in a checkpoint. */
+  static restore(config: Readonly<Config>, image: ImageShape, ckpt: LoadedCheckpoint): MasterState {
+    const s = new MasterState(config, image);
+    const meta = ckpt.meta as { versions?: Record<string, number>; adamSteps?: Record<string, number> };
+    for (const net of Object.keys(s.nets)) {
+      const loaded = ckpt.networks[net];
+      if (!loaded) throw new CheckpointError(`${ckpt.dir}: no network '${net}'`);
+      s.weights[net] = readWeights(loaded);
+      s.versions[net] = meta.versions?.[net] ?? 0;
+    }
+    for (const phase of Object.keys(s.family.phases)) {
+      const arrays = ckpt.state[`adam-${phase}`];
+      const sizes = s.phaseWeights(phase).map((w) => w.length);
+      if (!arrays || arrays.length !== 2 * sizes.length || arrays.some((a, i) => a.data.length !== sizes[i % sizes.length])) {
+        throw new CheckpointError(`${ckpt.dir}: optimizer state adam-${phase} does not match the model`);
+      }
+      s.adam[phase] = {
+        t: meta.adamSteps?.[phase] ?? 0,
+        m: arrays.slice(0, sizes.length).map((a) => a.data),
+        v: arrays.slice(sizes.length).map((a) => a.data),
+      };
+    }
+    return s;
+  }
+
+  /** The weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
+  phaseWeights(phase: string): Float32Array[] {
+    return this.family.phases[phase].updates.flatMap((net) => this.weights[net].values);
+  }
+
+  /** Applies one Adam step of `phase` with the reduced gradient and bumps the versions of its networks. */
+  apply(phase: string, grads: Float32Array[], lr: number): void {
+    const cfg = this.config.optimizer[phase as 'D'];
+    if (!cfg) throw new Error(`no optimizer for phase ${phase}`);
+    adamStep(this.phaseWeights(phase), grads, this.adam[phase], cfg, lr);
+    for (const net of this.family.phases[phase].updates) this.versions[net] += 1;
+  }
+
+  /** A network's weights as wire tensors (views, no copy). */
+  wire(net: string): WireTensor[] {
+    const w = this.weights[net];
+    return w.values.map((data, i) => ({ name: w.names[i], dtype: 'float32', shape: w.shapes[i], data }));
+  }
+
+  /** The coordinator's networks with the current master weights. */
+  models(): Record<string, tf.LayersModel> {
+    for (const [net, model] of Object.entries(this.nets)) {
+      if (this.synced[net] === this.versions[net]) continue;
+      const w = this.weights[net];
+      tfc.tidy(() => model.setWeights(w.values.map((v, i) => tfc.tensor(v, w.shapes[i]))));
+      this.synced[net] = this.versions[net];
+    }
+    return this.nets;
+  }
+
+  checkpoint(step: number, meta: Record<string, unknown>): CheckpointData {
+    const state: Record<string, NamedArray[]> = {};
+    const adamSteps: Record<string, number> = {};
+    for (const [phase, adam] of Object.entries(this.adam)) {
+      const names = this.family.phases[phase].updates.flatMap((net) => this.weights[net].names);
+      const shapes = this.family.phases[phase].updates.flatMap((net) => this.weights[net].shapes);
+      state[`adam-${phase}`] = [
+        ...adam.m.map((data, i) => ({ name: `${names[i]}/m`, shape: shapes[i], data })),
+        ...adam.v.map((data, i) => ({ name: `${names[i]}/v`, shape: shapes[i], data })),
+      ];
+      adamSteps[phase] = adam.t;
+    }
+    return { step, config: this.config, networks: this.models(), state, meta: { ...meta, versions: { ...this.versions }, adamSteps } };
+  }
+
+  dispose(): void {
+    for (const model of Object.values(this.nets)) model.dispose();
+  }
+}

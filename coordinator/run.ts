@@ -1,0 +1,79 @@
+// One coordinator run: load data, bind, admit (or spawn) workers, train, shut everything down, and turn any
+// worker failure into an error rather than a hang.
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { initBackend } from '../src/backend/index.js';
+import type { LoadedCheckpoint } from '../src/checkpoint/index.js';
+import type { Config } from '../src/config/index.js';
+import { loadDataset } from '../src/data/index.js';
+import { modelFamily } from '../src/models/index.js';
+import { Cluster } from './cluster.js';
+import { LocalWorkers } from './local-workers.js';
+import type { RunDir } from './run-dir.js';
+import { train, type TrainResult } from './trainer.js';
+
+export interface CoordinatorRunOptions {
+  config: Readonly<Config>;
+  run: RunDir;
+  /** Spawn this many local worker processes (train), or 0 to wait for remote ones (coordinator). */
+  spawn: number;
+  /** Where to bind; default a fresh ipc:// endpoint in the temp folder. */
+  bind?: string;
+  token?: string;
+  /** Backend for spawned workers, overriding the config's. */
+  workerBackend?: string;
+  resume?: LoadedCheckpoint;
+  /** Seconds to wait for all workers to join. */
+  joinTimeout?: number;
+  log: Logger;
+  onStep?: (line: Record<string, number>) => void;
+  onEvent?: (text: string) => void;
+  /** Called with the bound endpoint once workers can connect. */
+  onListening?: (endpoint: string) => void;
+}
+
+export async function runCoordinator(opts: CoordinatorRunOptions): Promise<TrainResult> {
+  const { config, log } = opts;
+  const backend = await initBackend(config.backend);
+  log.info({ backend: backend.name, reason: backend.reason }, 'coordinator backend');
+  const dataSpec = { source: config.data.source, dir: config.data.dir };
+  const data = await loadDataset({ ...dataSpec, split: 'train' });
+  const testData = modelFamily(config.model.family).kind === 'vae' ? await loadDataset({ ...dataSpec, split: 'test' }) : undefined;
+  log.info({ dataset: data.name, train: data.count, test: testData?.count }, 'data loaded');
+
+  const ipc = opts.bind ? undefined : path.join(os.tmpdir(), `ganymede-${process.pid}-${randomBytes(4).toString('hex')}.ipc`);
+  const token = opts.token ?? randomBytes(16).toString('hex');
+  const cluster = new Cluster({ config, bind: opts.bind ?? `ipc://${ipc}`, token, log });
+  const endpoint = await cluster.start();
+  opts.onListening?.(endpoint);
+  const workers =
+    opts.spawn > 0
+      ? new LocalWorkers({
+          count: opts.spawn, endpoint, token, logDir: opts.run.file('logs'), backend: opts.workerBackend,
+          onFailure: (err) => cluster.fail(err),
+        })
+      : undefined;
+  const interrupt = () => cluster.fail(new Error('interrupted'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let reason = 'training finished';
+  try {
+    workers?.start();
+    const expected = opts.spawn > 0 ? opts.spawn : config.cluster.workers;
+    log.info({ endpoint, workers: expected }, 'waiting for workers');
+    await cluster.waitForWorkers(expected, opts.joinTimeout ?? 120);
+    return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent });
+  } catch (err) {
+    reason = `the run failed: ${(err as Error).message}`;
+    throw err;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await cluster.close(reason);
+    await workers?.stop();
+    if (ipc) rmSync(ipc, { force: true });
+  }
+}

@@ -1,0 +1,129 @@
+// The training loop: for each step, the schedule's rounds through the cluster, the optimizer on the master
+// weights, then metrics, sample grids, evaluation and checkpoints.
+import type { Logger } from 'pino';
+import { saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
+import type { Config } from '../src/config/index.js';
+import { Sampler, type Dataset } from '../src/data/index.js';
+import { testElbo } from '../src/metrics/elbo.js';
+import { gridPng } from '../src/report/grid.js';
+import { addStats } from '../src/train/reduce.js';
+import { sampleImages } from '../src/train/sample.js';
+import { batchesBefore, schedule } from '../src/train/schedule.js';
+import type { Cluster } from './cluster.js';
+import { MasterState } from './master.js';
+import type { RunDir } from './run-dir.js';
+
+export interface TrainOptions {
+  config: Readonly<Config>;
+  run: RunDir;
+  cluster: Cluster;
+  data: Dataset;
+  /** Held-out split for the VAE's end-of-epoch ELBO. */
+  testData?: Dataset;
+  resume?: LoadedCheckpoint;
+  log: Logger;
+  /** Called after every step with its metrics line. */
+  onStep?: (line: Record<string, number>) => void;
+  /** Human-readable events (evaluations, checkpoints) for the progress display. */
+  onEvent?: (text: string) => void;
+}
+
+export interface TrainResult {
+  steps: number;
+  checkpoint: string;
+  lastSample?: string;
+  lastElbo?: number;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { config, run, cluster, data } = opts;
+  const image = { height: data.height, width: data.width, channels: data.channels };
+  const master = opts.resume ? MasterState.restore(config, image, opts.resume) : MasterState.fresh(config, image);
+  const { batchSize, microShards, steps } = config.train;
+  const sampler = new Sampler({ seed: config.seed, count: data.count, batchSize, microShards });
+  const pixelsPer = data.height * data.width * data.channels;
+  const shardSize = batchSize / microShards;
+  // Schedule and sampler are pure functions of the step; only the round counter (wire bookkeeping) is carried.
+  let round = (opts.resume?.meta.round as number | undefined) ?? 0;
+  let checkpoint = opts.resume?.dir ?? '';
+  const result: TrainResult = { steps: 0, checkpoint };
+  const start = opts.resume?.step ?? 0;
+  try {
+    for (let step = start; step < steps; step++) {
+      const t0 = performance.now();
+      const plan = schedule(step, config);
+      let stats: Record<string, number> = {};
+      const time = { send: 0, wait: 0, reduce: 0, compute: 0, optim: 0 };
+      for (const r of plan.rounds) {
+        const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
+        const weights = Object.fromEntries(
+          Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
+        );
+        const res = await cluster.round({
+          round: round++, step, phase: r.phase, tag: r.tag, shardImages,
+          imageShape: [data.height, data.width, data.channels], weights,
+          gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
+        });
+        const t1 = performance.now();
+        master.apply(r.phase, res.grads, plan.lr[r.phase]);
+        time.optim += performance.now() - t1;
+        time.send += res.timing.send;
+        time.wait += res.timing.wait;
+        time.reduce += res.timing.reduce;
+        time.compute += res.timing.compute;
+        stats = addStats(stats, res.stats);
+      }
+      const done = step + 1;
+      const seconds = (performance.now() - t0) / 1000;
+      const line: Record<string, number> = {
+        step: done,
+        epoch: (done * batchSize) / data.count,
+        ...stats,
+        ...Object.fromEntries(Object.entries(plan.lr).map(([k, v]) => [`lr/${k}`, v])),
+        'samples/s': batchSize / seconds,
+        'time/step_ms': seconds * 1000,
+        'time/compute_ms': time.compute,
+        'time/send_ms': time.send,
+        'time/wait_ms': time.wait,
+        'time/reduce_ms': time.reduce,
+        'time/optim_ms': time.optim,
+      };
+      if (done % config.train.logEvery === 0 || done === steps) run.appendMetrics(line);
+      opts.onStep?.(line);
+      const last = done === steps;
+      if (done % config.train.sampleEvery === 0 || last) {
+        result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
+      }
+      if (opts.testData && Math.floor((done * batchSize) / data.count) > Math.floor((step * batchSize) / data.count)) {
+        const epoch = Math.floor((done * batchSize) / data.count);
+        const elbo = testElbo(config, master.models(), opts.testData, epoch);
+        result.lastElbo = elbo;
+        run.appendMetrics({ step: done, epoch, 'elbo/test': elbo });
+        opts.onEvent?.(`epoch ${epoch}: test ELBO ${elbo.toFixed(2)} nats per sample (${opts.testData.count} held-out digits)`);
+      }
+      if (done % config.train.checkpointEvery === 0 || last) {
+        checkpoint = await saveCheckpoint(run.dir, master.checkpoint(done, { round, batchesConsumed: batchesBefore(done, config) }), {
+          keep: config.train.keepCheckpoints,
+        });
+        opts.onEvent?.(`checkpoint ${checkpoint}`);
+      }
+      result.steps = done;
+      result.checkpoint = checkpoint;
+    }
+  } finally {
+    master.dispose();
+  }
+  return result;
+}
+
+/** Copies the images of every micro-shard of global batch `batch` into one buffer per shard. */
+function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number, bytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let s = 0; s < shards; s++) {
+    const buf = new Uint8Array(bytes);
+    const per = data.height * data.width * data.channels;
+    sampler.shard(batch, s).forEach((idx, j) => buf.set(data.pixels(idx), j * per));
+    out.push(buf);
+  }
+  return out;
+}

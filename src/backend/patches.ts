@@ -1,0 +1,43 @@
+// The wasm kernel patches, registered from one explicit list; each is checked against cpu in test/backend/.
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilterPatch } from './conv2d-backprop-filter-patch.js';
+import { fusedMatMulPatch } from './fused-matmul-patch.js';
+import { WASM, wasmKernel } from './kernel-util.js';
+import { matMulTransposePatch } from './matmul-patch.js';
+import type { KernelPatch } from './patch.js';
+
+/** Every wasm patch, in registration order. */
+export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
+  matMulTransposePatch,
+  fusedMatMulPatch,
+  conv2DBackpropFilterPatch,
+]);
+
+/** Stock configs of the kernels currently patched (undefined: wasm had none), by kernel name. */
+const stockKernels = new Map<string, tf.KernelConfig | undefined>();
+
+/**
+ * Registers every patch on wasm (idempotent) and returns their names. Works before or after the wasm backend
+ * is initialised: patched kernels keep the stock setupFunc, which tfjs runs on each `tf.setBackend('wasm')`.
+ */
+export function applyWasmPatches(): string[] {
+  for (const patch of WASM_PATCHES) {
+    if (stockKernels.has(patch.kernelName)) continue;
+    const stock = wasmKernel(patch.kernelName);
+    const replacement = patch.build(stock);
+    if (stock !== undefined) tf.unregisterKernel(patch.kernelName, WASM);
+    tf.registerKernel(replacement);
+    stockKernels.set(patch.kernelName, stock);
+  }
+  return WASM_PATCHES.map((p) => p.name);
+}
+
+/** Restores the stock wasm kernels (for benchmarks comparing stock and patched, and for `patches: false`). */
+export function removeWasmPatches(): void {
+  for (const [kernelName, stock] of stockKernels) {
+    tf.unregisterKernel(kernelName, WASM);
+    if (stock !== undefined) tf.registerKernel(stock);
+  }
+  stockKernels.clear();
+}
+

@@ -1,0 +1,72 @@
+// `ganymede train` (coordinator in this process + N local worker processes) and `ganymede coordinator`
+// (coordinator only; workers join over tcp): one training path either way (DESIGN.md §2).
+import type { Argv } from 'yargs';
+import { runCoordinator } from '../../../coordinator/run.js';
+import { createLogger } from '../log.js';
+import { createProgress } from '../progress.js';
+import { prepareRun, type RunFlags } from '../run-setup.js';
+
+export function runFlags<T>(y: Argv<T>) {
+  return y
+    .option('config', { type: 'string', describe: 'YAML recipe (configs/*.yaml); default: the seed GAN' })
+    .option('set', { type: 'string', array: true, describe: 'override a config key: --set train.steps=100 (repeatable)' })
+    .option('workers', { type: 'number', describe: 'number of workers (cluster.workers)' })
+    .option('backend', { type: 'string', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
+    .option('out', { type: 'string', describe: 'run folder (default: runs/<name>, or runs/<name>-N if taken)' })
+    .option('resume', { type: 'string', describe: 'continue a run folder (or one of its checkpoints) exactly' });
+}
+
+interface TrainArgs extends RunFlags {
+  verbose?: boolean;
+  bind?: string;
+  joinTimeout?: number;
+}
+
+export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): Promise<void> {
+  const log = createLogger({ verbose: args.verbose });
+  const { config, run, resume } = await prepareRun(args);
+  const start = resume?.step ?? 0;
+  log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
+  const progress = createProgress(config.train.steps, start);
+  try {
+    const result = await runCoordinator({
+      config, run, resume, log,
+      spawn: mode === 'local' ? config.cluster.workers : 0,
+      bind: mode === 'cluster' ? args.bind : undefined,
+      token: mode === 'cluster' ? process.env.GANYMEDE_TOKEN ?? '' : undefined,
+      joinTimeout: args.joinTimeout,
+      onStep: (line) => progress.step(line),
+      onEvent: (text) => progress.event(text),
+      onListening: (endpoint) => mode === 'cluster' && log.info({ endpoint }, 'coordinator listening'),
+    });
+    progress.stop();
+    process.stdout.write(
+      `done: ${result.steps} steps in ${run.dir}\n` +
+        (result.lastSample ? `  last samples: ${result.lastSample}\n` : '') +
+        (result.lastElbo !== undefined ? `  test ELBO: ${result.lastElbo.toFixed(2)} nats per sample\n` : '') +
+        `  checkpoint:   ${result.checkpoint}\n`,
+    );
+  } finally {
+    progress.stop();
+    for (const net of Object.values(resume?.networks ?? {})) net.dispose();
+  }
+}
+
+export function registerTrain(y: Argv) {
+  return y
+    .command(
+      'train',
+      'train a model: coordinator here, N local worker processes over ZeroMQ',
+      (c) => runFlags(c),
+      (args) => trainCommand(args as TrainArgs, 'local'),
+    )
+    .command(
+      'coordinator',
+      'run only the coordinator; workers join with `ganymede worker` (clusters, Kubernetes)',
+      (c) =>
+        runFlags(c)
+          .option('bind', { type: 'string', default: process.env.GANYMEDE_BIND ?? 'tcp://0.0.0.0:5555', describe: 'ZeroMQ endpoint to bind' })
+          .option('join-timeout', { type: 'number', default: 600, describe: 'seconds to wait for all workers to join' }),
+      (args) => trainCommand(args as TrainArgs, 'cluster'),
+    );
+}

@@ -1,0 +1,37 @@
+// `ganymede worker`: one worker process; joins the coordinator at --coordinator or $GANYMEDE_COORDINATOR.
+import type { Argv } from 'yargs';
+import { BACKEND_NAMES, type BackendName } from '../../backend/index.js';
+import { UsageError } from '../../errors.js';
+import { Worker } from '../../../worker/worker.js';
+import { createLogger } from '../log.js';
+
+function rankFromEnv(): number | undefined {
+  const raw = process.env.GANYMEDE_WORKER_INDEX ?? process.env.JOB_COMPLETION_INDEX;
+  if (raw === undefined) return undefined;
+  const rank = Number(raw);
+  if (!Number.isInteger(rank) || rank < 0) throw new UsageError(`worker rank '${raw}' from the environment is not a whole number`);
+  return rank;
+}
+
+export function registerWorker(y: Argv) {
+  return y.command(
+    'worker',
+    'run one worker: computes gradients for the micro-shards the coordinator assigns',
+    (c) =>
+      c
+        .option('coordinator', { type: 'string', describe: 'coordinator endpoint, e.g. tcp://host:5555 (default $GANYMEDE_COORDINATOR)' })
+        .option('rank', { type: 'number', describe: 'worker rank (default $GANYMEDE_WORKER_INDEX or $JOB_COMPLETION_INDEX)' })
+        .option('backend', { type: 'string', describe: 'override the run config\'s backend on this worker' }),
+    async (args) => {
+      const coordinator = args.coordinator ?? process.env.GANYMEDE_COORDINATOR;
+      if (!coordinator) throw new UsageError('no coordinator: pass --coordinator tcp://host:port or set GANYMEDE_COORDINATOR');
+      if (!/^(tcp|ipc|inproc):\/\/.+/.test(coordinator)) throw new UsageError(`--coordinator ${coordinator}: expected tcp://host:port or ipc://path`);
+      if (args.backend !== undefined && !BACKEND_NAMES.includes(args.backend as BackendName)) {
+        throw new UsageError(`--backend ${args.backend}: not one of ${BACKEND_NAMES.join(', ')}`);
+      }
+      const log = createLogger({ verbose: args.verbose as boolean | undefined });
+      const rank = args.rank ?? rankFromEnv() ?? -1;
+      await new Worker({ coordinator, rank, token: process.env.GANYMEDE_TOKEN ?? '', backend: args.backend as BackendName | undefined, log }).run();
+    },
+  );
+}

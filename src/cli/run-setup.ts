@@ -1,0 +1,68 @@
+// Turns train/coordinator flags into a run: a resolved config and a run folder, new or resumed. Everything is
+// validated before anything is written, so a bad flag never leaves or alters a folder.
+import path from 'node:path';
+import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/index.js';
+import { applyOverrides, isResumable, loadConfig, RESUMABLE_KEYS, resolveConfig, resultDifference, type Config } from '../config/index.js';
+import { CheckpointError, ConfigError, UsageError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { RunDir } from '../../coordinator/run-dir.js';
+
+export interface RunFlags {
+  config?: string;
+  set?: string[];
+  workers?: number;
+  backend?: string;
+  out?: string;
+  resume?: string;
+}
+
+function overridesOf(flags: RunFlags): string[] {
+  const sets = [...(flags.set ?? [])];
+  if (flags.workers !== undefined) {
+    if (!Number.isInteger(flags.workers) || flags.workers < 1) throw new UsageError(`--workers ${flags.workers}: must be a whole number of at least 1`);
+    sets.push(`cluster.workers=${flags.workers}`);
+  }
+  if (flags.backend !== undefined) sets.push(`backend=${flags.backend}`);
+  return sets;
+}
+
+export interface PreparedRun {
+  config: Readonly<Config>;
+  run: RunDir;
+  resume?: LoadedCheckpoint;
+}
+
+export async function prepareRun(flags: RunFlags): Promise<PreparedRun> {
+  const sets = overridesOf(flags);
+  if (flags.resume) return resumeRun(flags.resume, flags, sets);
+  const config = loadConfig(flags.config, sets);
+  const dir = flags.out ?? RunDir.freeName('runs', config.name);
+  const run = RunDir.create(dir);
+  run.writeConfig(config);
+  return { config, run };
+}
+
+async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promise<PreparedRun> {
+  if (flags.config || flags.out) throw new UsageError('--resume takes its config and folder from the run; drop --config/--out');
+  // Either a run folder (its latest checkpoint) or one checkpoint folder inside it.
+  const isCheckpoint = existsSync(path.join(target, 'manifest.json'));
+  const runDir = isCheckpoint ? path.dirname(path.dirname(target)) : target;
+  const run = RunDir.open(runDir);
+  for (const s of sets) {
+    const key = s.slice(0, s.indexOf('='));
+    if (!isResumable(key)) {
+      throw new ConfigError(`--set ${key}: cannot change when resuming (it would change the result); allowed: ${RESUMABLE_KEYS.join(', ')}`);
+    }
+  }
+  const config = resolveConfig(applyOverrides(run.readConfig(), sets), run.file('config.yaml'));
+  const dir = isCheckpoint ? target : latestCheckpoint(runDir);
+  if (!dir) throw new CheckpointError(`${runDir}: no checkpoint to resume from`);
+  const resume = await loadCheckpoint(dir);
+  const diff = resultDifference(resume.config, config);
+  if (diff) {
+    for (const net of Object.values(resume.networks)) net.dispose();
+    throw new CheckpointError(`${dir}: config differs at ${diff.path}: checkpoint ${JSON.stringify(diff.a)}, now ${JSON.stringify(diff.b)}`);
+  }
+  run.truncateMetricsAfter(resume.step);
+  return { config, run, resume };
+}

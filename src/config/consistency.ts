@@ -1,0 +1,33 @@
+// Cross-field rules the schema's per-key bounds cannot express.
+import { ConfigError } from '../errors.js';
+import type { Config } from './schema.js';
+
+/** Phases (rounds) whose optimizer a model family needs. */
+export function phasesOf(config: Pick<Config, 'model'>): readonly ('D' | 'G' | 'VAE')[] {
+  return config.model.family === 'mlp-vae' ? ['VAE'] : ['D', 'G'];
+}
+
+export function checkConsistency(config: Config, source: string): void {
+  const { batchSize, microShards } = config.train;
+  if (batchSize % microShards !== 0) {
+    throw new ConfigError(
+      `${source}: train.batchSize ${batchSize} is not divisible by train.microShards ${microShards}`,
+      { hint: 'every micro-shard must hold the same number of samples' },
+    );
+  }
+  const isVae = config.model.family === 'mlp-vae';
+  if (isVae !== (config.loss === 'elbo')) {
+    throw new ConfigError(
+      `${source}: loss: '${config.loss}' does not fit model.family '${config.model.family}' (allowed: ${isVae ? "'elbo'" : "'bce-ns'"})`,
+    );
+  }
+  const needed = phasesOf(config);
+  for (const phase of needed) {
+    if (!config.optimizer[phase]) throw new ConfigError(`${source}: optimizer.${phase}: missing (the model needs ${needed.join(', ')})`);
+  }
+  for (const phase of Object.keys(config.optimizer)) {
+    if (!needed.includes(phase as 'D')) {
+      throw new ConfigError(`${source}: unknown key optimizer.${phase} (this model has ${needed.join(', ')})`);
+    }
+  }
+}

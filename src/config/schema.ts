@@ -1,0 +1,85 @@
+// The one config schema (zod): every key, default and bound of a run lives here (STYLE.md "Config").
+import { z } from 'zod';
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+const DATASETS = ['mnist-embedded', 'mnist', 'fashion-mnist'] as const;
+
+const positiveInt = z.number().int().positive();
+
+/** Adam (Kingma & Ba 2015) with PyTorch's update rule; the seed GAN uses lr 2e-4, beta1 0.5. */
+const adamSchema = z.strictObject({
+  type: z.literal('adam').default('adam'),
+  lr: z.number().positive().max(1).default(2e-4),
+  beta1: z.number().min(0).lt(1).default(0.5),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+});
+export type AdamConfig = z.infer<typeof adamSchema>;
+
+/** The seed MLP GAN: G 100-256-512-1024-784 (LeakyReLU 0.2, tanh), D 784-1024-512-256-1 (LeakyReLU 0.2, logit). */
+const mlpGanSchema = z.strictObject({
+  family: z.literal('mlp-gan'),
+  latentDim: positiveInt.max(4096).default(100),
+  gHidden: z.array(positiveInt.max(16384)).min(1).default([256, 512, 1024]),
+  dHidden: z.array(positiveInt.max(16384)).min(1).default([1024, 512, 256]),
+  leak: z.number().min(0).max(1).default(0.2),
+});
+
+/** The seed MLP VAE (Kingma & Welling 2014): 784-400-(20, 20) / 20-400-784, Bernoulli decoder. */
+const mlpVaeSchema = z.strictObject({
+  family: z.literal('mlp-vae'),
+  latentDim: positiveInt.max(4096).default(20),
+  hidden: z.array(positiveInt.max(16384)).min(1).default([400]),
+});
+
+export const modelSchema = z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema]);
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type MlpGanConfig = z.infer<typeof mlpGanSchema>;
+export type MlpVaeConfig = z.infer<typeof mlpVaeSchema>;
+
+export const configSchema = z.strictObject({
+  /** Run name: the run folder is runs/<name> unless --out says otherwise. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').default('seed-gan'),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  backend: z.enum(BACKENDS).default('auto'),
+  model: modelSchema.default({ family: 'mlp-gan', latentDim: 100, gHidden: [256, 512, 1024], dHidden: [1024, 512, 256], leak: 0.2 }),
+  /** Loss of the GAN rounds: non-saturating BCE (the seed's), computed from logits. */
+  loss: z.enum(['bce-ns', 'elbo']).default('bce-ns'),
+  data: z
+    .strictObject({
+      source: z.enum(DATASETS).default('mnist-embedded'),
+      /** Folder of IDX files for the mnist / fashion-mnist sources. */
+      dir: z.string().optional(),
+    })
+    .prefault({}),
+  /** One Adam per round phase (D, G for GANs; VAE for VAEs). */
+  optimizer: z
+    .partialRecord(z.enum(['D', 'G', 'VAE']), adamSchema)
+    .default({ D: adamSchema.parse({}), G: adamSchema.parse({}) }),
+  train: z
+    .strictObject({
+      steps: positiveInt.max(10_000_000).default(3000),
+      batchSize: positiveInt.max(65536).default(64),
+      /** Fixed split of every global batch (DESIGN.md §3): independent of the worker count. */
+      microShards: positiveInt.max(1024).default(8),
+      /** D rounds per G round. */
+      nCritic: positiveInt.max(100).default(1),
+      logEvery: positiveInt.default(1),
+      sampleEvery: positiveInt.default(500),
+      checkpointEvery: positiveInt.default(1000),
+      keepCheckpoints: positiveInt.max(1000).default(3),
+    })
+    .prefault({}),
+  cluster: z
+    .strictObject({
+      workers: positiveInt.max(1024).default(2),
+      /** Seconds without any message from a worker (or the coordinator) before it is declared lost. */
+      heartbeatTimeout: z.number().positive().max(3600).default(30),
+      /** Largest accepted ZeroMQ message, bytes. */
+      maxMessageBytes: positiveInt.default(512 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+
+/** The validated, resolved config; frozen after parsing. */
+export type Config = z.infer<typeof configSchema>;

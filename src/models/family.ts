@@ -1,0 +1,21 @@
+// What a model family provides to training: its networks, their initial weights, and its round phases.
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../config/index.js';
+
+/** Shape of one image of the dataset. */
+export interface ImageShape { height: number; width: number; channels: number }
+
+/** A round phase: which networks it updates (gets gradients for) and whether it consumes real data. */
+export interface PhaseSpec { updates: readonly string[]; usesData: boolean }
+
+export interface ModelFamily {
+  readonly name: ModelConfig['family'];
+  readonly kind: 'gan' | 'vae';
+  /** Round phases of one training step, by name (D, G / VAE). */
+  readonly phases: Readonly<Record<string, PhaseSpec>>;
+  /** Builds the networks with explicit, stable layer names (so model.json and weight names are deterministic). */
+  build(model: ModelConfig, image: ImageShape): Record<string, tf.LayersModel>;
+}
+
+/** Weights of one network in `model.weights` order, named by their original (un-suffixed) names. */
+export interface NamedWeights { names: string[]; shapes: number[][]; values: Float32Array[] }

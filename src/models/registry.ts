@@ -1,0 +1,14 @@
+// The model families, in one explicit list (STYLE.md "Registries").
+import { ConfigError } from '../errors.js';
+import type { ModelFamily } from './family.js';
+import { mlpGan } from './mlp-gan.js';
+import { mlpVae } from './mlp-vae.js';
+
+export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae];
+
+/** The family of a name; a bad name is a ConfigError listing the valid ones. */
+export function modelFamily(name: string): ModelFamily {
+  const family = MODEL_FAMILIES.find((f) => f.name === name);
+  if (!family) throw new ConfigError(`model.family: unknown '${name}' (valid: ${MODEL_FAMILIES.map((f) => f.name).join(', ')})`);
+  return family;
+}

@@ -1,0 +1,86 @@
+// Encoding and validation of multipart messages: the only code that knows the bytes on the wire.
+import { ProtocolError } from '../errors.js';
+import { headerSchema, PROTOCOL_VERSION, type Header, type OutgoingHeader, type TensorSpec } from './messages.js';
+
+/** A tensor travelling with a message. */
+export interface WireTensor {
+  name: string;
+  dtype: 'float32' | 'uint8';
+  shape: number[];
+  data: Float32Array | Uint8Array;
+}
+
+export interface Message {
+  header: Header;
+  tensors: WireTensor[];
+}
+
+const BYTES = { float32: 4, uint8: 1 } as const;
+
+function elements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Little-endian bytes of a typed array without copying (every platform Node runs on here is little-endian). */
+function bytesOf(data: Float32Array | Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Encodes a header and its tensors into frames: [JSON header, tensor 0, tensor 1, ...]. */
+export function encode(header: OutgoingHeader, tensors: readonly WireTensor[] = []): Buffer[] {
+  const specs: TensorSpec[] = tensors.map((t) => {
+    if (t.data.length !== elements(t.shape)) {
+      throw new ProtocolError(`encode ${header.type}: tensor ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+    }
+    return { name: t.name, dtype: t.dtype, shape: t.shape };
+  });
+  const json = JSON.stringify({ v: PROTOCOL_VERSION, ...header, tensors: specs });
+  return [Buffer.from(json, 'utf8'), ...tensors.map((t) => bytesOf(t.data))];
+}
+
+/**
+ * Decodes and checks a message: JSON, schema, version, tensor count, byte sizes, and (for float tensors)
+ * that every value is finite. Any failure is a ProtocolError saying what is wrong.
+ */
+export function decode(frames: readonly Buffer[], options: { checkFinite?: boolean } = {}): Message {
+  if (frames.length === 0) throw new ProtocolError('empty message');
+  let json: unknown;
+  try {
+    json = JSON.parse(frames[0].toString('utf8'));
+  } catch {
+    throw new ProtocolError('header is not JSON');
+  }
+  if (json && typeof json === 'object' && 'v' in json && json.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(`protocol version ${String(json.v)} not supported (this build speaks ${PROTOCOL_VERSION})`);
+  }
+  const parsed = headerSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const type = json && typeof json === 'object' && 'type' in json ? String(json.type) : '?';
+    throw new ProtocolError(`bad ${type} header: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+  }
+  const header = parsed.data;
+  if (frames.length - 1 !== header.tensors.length) {
+    throw new ProtocolError(`${header.type}: header lists ${header.tensors.length} tensors, message has ${frames.length - 1} frames`);
+  }
+  const tensors = header.tensors.map((spec, i) => decodeTensor(header.type, spec, frames[i + 1], options.checkFinite ?? true));
+  return { header, tensors };
+}
+
+function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite: boolean): WireTensor {
+  const expected = elements(spec.shape) * BYTES[spec.dtype];
+  if (frame.byteLength !== expected) {
+    throw new ProtocolError(`${type}: tensor ${spec.name} [${spec.shape}] ${spec.dtype} needs ${expected} bytes, frame has ${frame.byteLength}`);
+  }
+  // Copy into a fresh, aligned buffer: a frame's offset need not be a multiple of 4.
+  const copy = new Uint8Array(expected);
+  copy.set(frame);
+  if (spec.dtype === 'uint8') return { ...spec, data: copy };
+  const data = new Float32Array(copy.buffer);
+  if (checkFinite) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new ProtocolError(`${type}: tensor ${spec.name} holds a non-finite value at ${i}`);
+    }
+  }
+  return { ...spec, data };
+}

@@ -1,0 +1,93 @@
+// The wire protocol's message types and header schemas, in one file (DESIGN.md §6). Frame 0 of every
+// multipart message is a JSON header validated here; later frames are raw little-endian tensors it describes.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const MessageType = {
+  HELLO: 'HELLO',
+  WELCOME: 'WELCOME',
+  WORK: 'WORK',
+  GRADS: 'GRADS',
+  WEIGHTS: 'WEIGHTS',
+  HEARTBEAT: 'HEARTBEAT',
+  LEAVE: 'LEAVE',
+  SHUTDOWN: 'SHUTDOWN',
+  ERROR: 'ERROR',
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+const name = z.string().min(1).max(200);
+const count = z.number().int().min(0);
+
+/** Describes one tensor frame: its name, dtype and shape (byte length = product(shape) x dtype size). */
+export const tensorSpec = z.strictObject({
+  name,
+  dtype: z.enum(['float32', 'uint8']),
+  shape: z.array(count).max(8),
+});
+export type TensorSpec = z.infer<typeof tensorSpec>;
+
+const block = z.strictObject({ lo: count, n: z.number().int().positive() });
+
+const base = {
+  v: z.literal(PROTOCOL_VERSION),
+  /** The run id; empty in HELLO, when the worker does not know it yet. */
+  run: z.string().max(100),
+  tensors: z.array(tensorSpec).max(100_000).default([]),
+};
+
+export const headerSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    ...base,
+    type: z.literal('HELLO'),
+    token: z.string().max(1000),
+    rank: z.number().int().min(-1),
+    pid: z.number().int(),
+    host: z.string().max(300),
+    backend: z.string().max(100),
+  }),
+  z.strictObject({ ...base, type: z.literal('WELCOME'), workerId: z.string().max(100), config: z.unknown() }),
+  z.strictObject({
+    ...base,
+    type: z.literal('WEIGHTS'),
+    net: name,
+    version: count,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('WORK'),
+    round: count,
+    step: count,
+    phase: name,
+    tag: name,
+    /** Weight version of every network the round reads; the worker must hold exactly these. */
+    versions: z.record(z.string(), count),
+    blocks: z.array(block).min(1),
+    shardSize: z.number().int().positive(),
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('GRADS'),
+    round: count,
+    block,
+    stats: z.record(z.string(), z.number()),
+    /** Milliseconds the worker spent computing this block. */
+    computeMs: z.number().min(0),
+  }),
+  z.strictObject({ ...base, type: z.literal('HEARTBEAT') }),
+  z.strictObject({ ...base, type: z.literal('LEAVE'), reason: z.string().max(2000) }),
+  z.strictObject({ ...base, type: z.literal('SHUTDOWN'), reason: z.string().max(2000) }),
+  z.strictObject({
+    ...base,
+    type: z.literal('ERROR'),
+    code: z.string().max(100),
+    message: z.string().max(10_000),
+    round: count.optional(),
+  }),
+]);
+
+export type Header = z.infer<typeof headerSchema>;
+export type HeaderOf<T extends MessageType> = Extract<Header, { type: T }>;
+/** A header as a sender writes it: version and tensor list are filled in by the encoder. */
+export type OutgoingHeader = { [T in MessageType]: Omit<HeaderOf<T>, 'v' | 'tensors'> }[MessageType];

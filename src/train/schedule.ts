@@ -1,0 +1,36 @@
+// Schedules are pure functions of (step, config) (DESIGN.md §5): a resumed run computes what the
+// uninterrupted run would have.
+import type { Config } from '../config/index.js';
+import { modelFamily } from '../models/index.js';
+
+export interface Round {
+  /** The phase whose objective the round optimises: 'D', 'G' or 'VAE'. */
+  phase: string;
+  /** The round's name within its step ('D0', 'D1', 'G', 'VAE'): part of every RNG key. */
+  tag: string;
+  /** Global batch number of the real data it consumes, or -1 when it uses none. */
+  batch: number;
+}
+
+export interface StepPlan {
+  rounds: Round[];
+  lr: Record<string, number>;
+}
+
+/** The rounds and learning rates of `step` (0-based). */
+export function schedule(step: number, config: Readonly<Config>): StepPlan {
+  const family = modelFamily(config.model.family);
+  const lr: Record<string, number> = {};
+  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = opt.lr;
+  if (family.kind === 'vae') return { rounds: [{ phase: 'VAE', tag: 'VAE', batch: step }], lr };
+  const n = config.train.nCritic;
+  const rounds: Round[] = [];
+  for (let k = 0; k < n; k++) rounds.push({ phase: 'D', tag: `D${k}`, batch: step * n + k });
+  rounds.push({ phase: 'G', tag: 'G', batch: -1 });
+  return { rounds, lr };
+}
+
+/** Real batches consumed by steps [0, step): where the sampler stands at the start of `step`. */
+export function batchesBefore(step: number, config: Readonly<Config>): number {
+  return modelFamily(config.model.family).kind === 'vae' ? step : step * config.train.nCritic;
+}

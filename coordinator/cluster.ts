@@ -59,7 +59,6 @@ export class Cluster {
   private pending?: Pending;
   private failure?: Error;
   private timer?: NodeJS.Timeout;
-  private expected = 0;
   private joined?: () => void;
   private closed = false;
 
@@ -76,9 +75,14 @@ export class Cluster {
     return this.socket.lastEndpoint ?? this.opts.bind;
   }
 
-  /** Resolves once `n` workers have joined; rejects on failure or after `timeoutS` seconds. */
-  async waitForWorkers(n: number, timeoutS: number): Promise<void> {
-    this.expected = n;
+  /** Workers the run needs (cluster.workers); more are turned away. */
+  get expected(): number {
+    return this.opts.config.cluster.workers;
+  }
+
+  /** Resolves once cluster.workers workers have joined; rejects on failure or after `timeoutS` seconds. */
+  async waitForWorkers(timeoutS: number): Promise<void> {
+    const n = this.expected;
     if (this.members.healthy().length >= n) return;
     let timeout: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {

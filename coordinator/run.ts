@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { initBackend } from '../src/backend/index.js';
 import type { LoadedCheckpoint } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
-import { loadDataset } from '../src/data/index.js';
+import { loadDataset, type Dataset } from '../src/data/index.js';
 import { modelFamily } from '../src/models/index.js';
 import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
@@ -18,14 +18,16 @@ import { train, type TrainResult } from './trainer.js';
 export interface CoordinatorRunOptions {
   config: Readonly<Config>;
   run: RunDir;
-  /** Spawn this many local worker processes (train), or 0 to wait for remote ones (coordinator). */
-  spawn: number;
+  /** Spawn cluster.workers local worker processes (train), or wait for remote ones (coordinator). */
+  spawn: boolean;
   /** Where to bind; default a fresh ipc:// endpoint in the temp folder. */
   bind?: string;
   token?: string;
   /** Backend for spawned workers, overriding the config's. */
   workerBackend?: string;
   resume?: LoadedCheckpoint;
+  /** The data, when the caller loaded it already (to fail on bad data before creating a run folder). */
+  data?: RunData;
   /** Seconds to wait for all workers to join. */
   joinTimeout?: number;
   log: Logger;
@@ -35,13 +37,25 @@ export interface CoordinatorRunOptions {
   onListening?: (endpoint: string) => void;
 }
 
+export interface RunData {
+  data: Dataset;
+  /** The held-out split, for models evaluated on it (the VAE's ELBO). */
+  testData?: Dataset;
+}
+
+/** Loads the run's training data (and test split when the model is evaluated on it). */
+export async function loadRunData(config: Readonly<Config>): Promise<RunData> {
+  const spec = { source: config.data.source, dir: config.data.dir };
+  const data = await loadDataset({ ...spec, split: 'train' });
+  const testData = modelFamily(config.model.family).kind === 'vae' ? await loadDataset({ ...spec, split: 'test' }) : undefined;
+  return { data, testData };
+}
+
 export async function runCoordinator(opts: CoordinatorRunOptions): Promise<TrainResult> {
   const { config, log } = opts;
   const backend = await initBackend(config.backend);
   log.info({ backend: backend.name, reason: backend.reason }, 'coordinator backend');
-  const dataSpec = { source: config.data.source, dir: config.data.dir };
-  const data = await loadDataset({ ...dataSpec, split: 'train' });
-  const testData = modelFamily(config.model.family).kind === 'vae' ? await loadDataset({ ...dataSpec, split: 'test' }) : undefined;
+  const { data, testData } = opts.data ?? (await loadRunData(config));
   log.info({ dataset: data.name, train: data.count, test: testData?.count }, 'data loaded');
 
   const ipc = opts.bind ? undefined : path.join(os.tmpdir(), `ganymede-${process.pid}-${randomBytes(4).toString('hex')}.ipc`);
@@ -50,9 +64,9 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
   const endpoint = await cluster.start();
   opts.onListening?.(endpoint);
   const workers =
-    opts.spawn > 0
+    opts.spawn
       ? new LocalWorkers({
-          count: opts.spawn, endpoint, token, logDir: opts.run.file('logs'), backend: opts.workerBackend,
+          count: config.cluster.workers, endpoint, token, logDir: opts.run.file('logs'), backend: opts.workerBackend,
           onFailure: (err) => cluster.fail(err),
         })
       : undefined;
@@ -62,9 +76,8 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
   let reason = 'training finished';
   try {
     workers?.start();
-    const expected = opts.spawn > 0 ? opts.spawn : config.cluster.workers;
-    log.info({ endpoint, workers: expected }, 'waiting for workers');
-    await cluster.waitForWorkers(expected, opts.joinTimeout ?? 120);
+    log.info({ endpoint, workers: cluster.expected }, 'waiting for workers');
+    await cluster.waitForWorkers(opts.joinTimeout ?? 120);
     return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent });
   } catch (err) {
     reason = `the run failed: ${(err as Error).message}`;

@@ -5,7 +5,9 @@ import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../chec
 import { applyOverrides, isResumable, loadConfig, RESUMABLE_KEYS, resolveConfig, resultDifference, type Config } from '../config/index.js';
 import { CheckpointError, ConfigError, UsageError } from '../errors.js';
 import { existsSync } from 'node:fs';
+import { initBackend } from '../backend/index.js';
 import { RunDir } from '../../coordinator/run-dir.js';
+import { loadRunData, type RunData } from '../../coordinator/run.js';
 
 export interface RunFlags {
   config?: string;
@@ -29,6 +31,7 @@ function overridesOf(flags: RunFlags): string[] {
 export interface PreparedRun {
   config: Readonly<Config>;
   run: RunDir;
+  data: RunData;
   resume?: LoadedCheckpoint;
 }
 
@@ -36,10 +39,13 @@ export async function prepareRun(flags: RunFlags): Promise<PreparedRun> {
   const sets = overridesOf(flags);
   if (flags.resume) return resumeRun(flags.resume, flags, sets);
   const config = loadConfig(flags.config, sets);
+  // A missing backend or bad data fails here, before any folder exists.
+  await initBackend(config.backend);
+  const data = await loadRunData(config);
   const dir = flags.out ?? RunDir.freeName('runs', config.name);
   const run = RunDir.create(dir);
   run.writeConfig(config);
-  return { config, run };
+  return { config, run, data };
 }
 
 async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promise<PreparedRun> {
@@ -57,6 +63,8 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promi
   const config = resolveConfig(applyOverrides(run.readConfig(), sets), run.file('config.yaml'));
   const dir = isCheckpoint ? target : latestCheckpoint(runDir);
   if (!dir) throw new CheckpointError(`${runDir}: no checkpoint to resume from`);
+  await initBackend(config.backend);
+  const data = await loadRunData(config);
   const resume = await loadCheckpoint(dir);
   const diff = resultDifference(resume.config, config);
   if (diff) {
@@ -64,5 +72,6 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promi
     throw new CheckpointError(`${dir}: config differs at ${diff.path}: checkpoint ${JSON.stringify(diff.a)}, now ${JSON.stringify(diff.b)}`);
   }
   run.truncateMetricsAfter(resume.step);
-  return { config, run, resume };
+  run.writeConfig(config); // record the new length / cluster settings
+  return { config, run, data, resume };
 }

@@ -79,7 +79,7 @@ export function resolveConfig(raw: Raw, source = 'config'): Readonly<Config> {
 /** File (optional) + overrides -> the resolved, frozen config. */
 export function loadConfig(file: string | undefined, overrides: readonly string[] = []): Readonly<Config> {
   const raw = file ? readConfigFile(file) : {};
-  return resolveConfig(applyOverrides(raw, overrides), file ?? 'config');
+  return resolveConfig(applyOverrides(raw, overrides), file ?? 'config (defaults + --set)');
 }
 
 function deepFreeze<T>(value: T): T {

@@ -32,7 +32,11 @@ const mlpVaeSchema = z.strictObject({
   hidden: z.array(positiveInt.max(16384)).min(1).default([400]),
 });
 
-export const modelSchema = z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema]);
+/** A model section without `family` is the default family's, so `--set model.latentDim=64` works alone. */
+export const modelSchema = z.preprocess(
+  (m) => (m && typeof m === 'object' && !Array.isArray(m) && !('family' in m) ? { family: 'mlp-gan', ...m } : m),
+  z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema]),
+);
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type MlpGanConfig = z.infer<typeof mlpGanSchema>;
 export type MlpVaeConfig = z.infer<typeof mlpVaeSchema>;

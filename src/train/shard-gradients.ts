@@ -93,10 +93,20 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
 
 const OBJECTIVES: Record<string, Objective> = { D: dObjective, G: gObjective, VAE: vaeObjective };
 
+function objectiveOf(phase: string): Objective {
+  const objective = OBJECTIVES[phase];
+  if (!objective) throw new Error(`no objective for phase '${phase}'`);
+  return objective;
+}
+
+/** The shard's share of the batch loss as a tensor (for oracle tests and evaluation). */
+export function shardLoss(replica: Replica, task: ShardTask): tf.Scalar {
+  return objectiveOf(task.phase)(replica, task, 1 / replica.config.train.batchSize).loss;
+}
+
 /** Computes one shard's gradients and statistics; leaves no tensor behind. */
 export function shardGradients(replica: Replica, task: ShardTask): ShardGradients {
-  const objective = OBJECTIVES[task.phase];
-  if (!objective) throw new Error(`no objective for phase '${task.phase}'`);
+  const objective = objectiveOf(task.phase);
   const vars = phaseVariables(replica, task.phase);
   const inv = 1 / replica.config.train.batchSize;
   // Statistics are read inside the taped function: engine.gradients disposes everything f made but its result.

@@ -25,7 +25,7 @@ async function measure(s: Scenario, warmup: number, sets: string[]): Promise<Row
       'train.sampleEvery=1000000', 'train.checkpointEvery=1000000', ...sets,
     ]);
     const run = RunDir.create(path.join(dir, 'run'));
-    await runCoordinator({ config, run, spawn: s.workers, log: createLogger({ json: true }).child({}, { level: 'warn' }), onStep: (l) => lines.push(l) });
+    await runCoordinator({ config, run, spawn: true, log: createLogger({ json: true }).child({}, { level: 'warn' }), onStep: (l) => lines.push(l) });
   } finally {
     delete process.env.GANYMEDE_KERNEL_PATCHES;
     rmSync(dir, { recursive: true, force: true });

@@ -24,14 +24,14 @@ interface TrainArgs extends RunFlags {
 
 export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): Promise<void> {
   const log = createLogger({ verbose: args.verbose });
-  const { config, run, resume } = await prepareRun(args);
+  const { config, run, data, resume } = await prepareRun(args);
   const start = resume?.step ?? 0;
   log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
   const progress = createProgress(config.train.steps, start);
   try {
     const result = await runCoordinator({
-      config, run, resume, log,
-      spawn: mode === 'local' ? config.cluster.workers : 0,
+      config, run, resume, data, log,
+      spawn: mode === 'local',
       bind: mode === 'cluster' ? args.bind : undefined,
       token: mode === 'cluster' ? process.env.GANYMEDE_TOKEN ?? '' : undefined,
       joinTimeout: args.joinTimeout,

@@ -1,0 +1,48 @@
+// A worker that dies (SIGKILL) or hangs (SIGSTOP) makes the run fail with one clear line, never hang.
+// (Surviving it is the reliability issue's work; here the promise is "loud and prompt".)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { runCli, tempDir } from './cli.js';
+
+const root = tempDir('failure');
+const small = ['--set', 'model.gHidden=[32]', '--set', 'model.dHidden=[32]', '--set', 'train.steps=100000', '--backend', 'wasm'];
+
+/** Pid of a local worker, from its log file once it has joined. */
+async function workerPid(run: string, rank: number): Promise<number> {
+  const file = path.join(run, 'logs', `worker-${rank}.log`);
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(path.join(run, 'metrics.jsonl')) && existsSync(file)) {
+      const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes('joined run'));
+      if (line) return (JSON.parse(line) as { pid: number }).pid;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('worker never joined');
+}
+
+for (const [signal, expected] of [
+  ['SIGKILL', /worker rank 1 \(pid \d+\) was killed by SIGKILL/],
+  ['SIGSTOP', /sent nothing for 3 s: lost/],
+] as const) {
+  test(`a worker ${signal === 'SIGKILL' ? 'killed' : 'stopped'} mid-run fails the run promptly with a clear message`, { timeout: 120_000 }, async () => {
+    const run = path.join(root, signal);
+    const started = Date.now();
+    const result = runCli(['train', '--out', run, '--workers', '2', '--set', 'cluster.heartbeatTimeout=3', ...small]);
+    const pid = await workerPid(run, 1);
+    const killedAt = Date.now();
+    process.kill(pid, signal);
+    const res = await result;
+    const tookMs = Date.now() - killedAt;
+    if (signal === 'SIGSTOP') {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already reaped by the coordinator's shutdown */ }
+    }
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, expected);
+    assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace without --verbose');
+    assert.ok(tookMs < 30_000, `took ${tookMs} ms to fail (started ${killedAt - started} ms in)`);
+  });
+}
+
+test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/index.js';
 import { ProtocolError, WorkerError } from '../src/errors.js';
-import { decode, encode, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
+import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import { addLists, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
 import { describe, Membership, type Member } from './membership.js';
 
@@ -188,7 +188,7 @@ export class Cluster {
             throw new ProtocolError(`message for run '${msg.header.run}', this is run '${this.runId}'`);
           }
         } catch (err) {
-          this.reject(identity, err as Error);
+          this.reject(identity, err as Error, frames);
           continue;
         }
         const member = this.members.get(identity);
@@ -196,7 +196,7 @@ export class Cluster {
         try {
           this.handle(identity, member, msg);
         } catch (err) {
-          this.reject(identity, err as Error);
+          this.reject(identity, err as Error, frames);
         }
       }
     } catch (err) {
@@ -204,11 +204,12 @@ export class Cluster {
     }
   }
 
-  /** Answers a bad message with ERROR and logs it; never throws. */
-  private reject(identity: Buffer, err: Error): void {
+  /** Answers a bad message with ERROR (but never an ERROR with an ERROR) and logs it; never throws. */
+  private reject(identity: Buffer, err: Error, frames?: Buffer[]): void {
     this.opts.log.warn({ from: identity.toString('hex'), err: err.message }, 'rejected a message');
-    const frames = encode({ type: 'ERROR', run: this.runId, code: 'bad-message', message: err.message });
-    this.out.send([identity, ...frames]).catch(() => undefined);
+    if (frames && isError(frames)) return;
+    const reply = encode({ type: 'ERROR', run: this.runId, code: 'bad-message', message: err.message });
+    this.out.send([identity, ...reply]).catch(() => undefined);
   }
 
   private handle(identity: Buffer, member: Member | undefined, msg: Message): void {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { initBackend, type BackendName } from '../src/backend/index.js';
 import { resolveConfig, type Config } from '../src/config/index.js';
 import { GanymedeError, ProtocolError, WorkerError } from '../src/errors.js';
-import { decode, encode, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
+import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import { ModelReplica } from './replica.js';
 
 export interface WorkerOptions {
@@ -83,12 +83,14 @@ export class Worker {
     let msg: Message;
     try {
       msg = decode(frames);
-      if (msg.header.type !== 'WELCOME' && msg.header.run !== this.runId) {
+      // WELCOME tells the run id; an ERROR may come before it (a refused HELLO).
+      if (msg.header.type !== 'WELCOME' && msg.header.type !== 'ERROR' && msg.header.run !== this.runId) {
         throw new ProtocolError(`message for run '${msg.header.run}', this worker is in run '${this.runId}'`);
       }
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'rejected a message');
-      await this.send({ type: 'ERROR', run: this.runId, code: 'bad-message', message: (err as Error).message });
+      // Never answer an ERROR with an ERROR: two peers would bounce them forever.
+      if (!isError(frames)) await this.send({ type: 'ERROR', run: this.runId, code: 'bad-message', message: (err as Error).message });
       return false;
     }
     const { header } = msg;

@@ -65,11 +65,11 @@ export const configSchema = z.strictObject({
       steps: positiveInt.max(10_000_000).default(3000),
       batchSize: positiveInt.max(65536).default(64),
       /** Fixed split of every global batch (DESIGN.md §3): independent of the worker count. */
-      microShards: positiveInt.max(1024).default(8),
+      microShards: positiveInt.max(1024).default(2),
       /** D rounds per G round. */
       nCritic: positiveInt.max(100).default(1),
       logEvery: positiveInt.default(1),
-      sampleEvery: positiveInt.default(500),
+      sampleEvery: positiveInt.default(250),
       checkpointEvery: positiveInt.default(1000),
       keepCheckpoints: positiveInt.max(1000).default(3),
     })

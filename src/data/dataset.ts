@@ -26,17 +26,8 @@ export interface Dataset {
   label(i: number): number;
 }
 
-/** What a source hands to {@link ArrayDataset}. */
-export interface DatasetParts {
-  name: string;
-  split: Split;
-  height: number;
-  width: number;
-  channels: number;
-  classes: number;
-  images: Uint8Array;
-  labels: Uint8Array;
-}
+/** What a source hands to {@link ArrayDataset}: a Dataset's fields without the derived ones. */
+export type DatasetParts = Omit<Dataset, 'count' | 'pixels' | 'label'>;
 
 /** A {@link Dataset} over two flat arrays; checks that the arrays agree with the shape once, at construction. */
 export class ArrayDataset implements Dataset {

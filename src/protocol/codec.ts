@@ -84,3 +84,13 @@ function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite
   }
   return { ...spec, data };
 }
+
+/** Whether frames claim to be an ERROR message (checked without full validation: never answer one with another). */
+export function isError(frames: readonly Buffer[]): boolean {
+  if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return false;
+  try {
+    return (JSON.parse(frames[0].toString('utf8')) as { type?: unknown }).type === 'ERROR';
+  } catch {
+    return false;
+  }
+}

@@ -25,6 +25,12 @@ test('garbage, a wrong token and an unknown type get ERROR; a good HELLO still g
     assert.equal(garbage.header.type, 'ERROR');
     assert.match(garbage.header.type === 'ERROR' ? garbage.header.message : '', /not JSON/);
 
+    // An ERROR is never answered with an ERROR (two peers would bounce them forever): the next reply is the
+    // answer to the message after it.
+    await dealer.send(encode({ type: 'ERROR', run: 'nobody', code: 'bad-message', message: 'x' }));
+    const next = await reply(dealer, [Buffer.from('{"v":1}')]);
+    assert.match(next.header.type === 'ERROR' ? next.header.message : '', /bad \? header/);
+
     const hello = { type: 'HELLO' as const, run: '', rank: 0, pid: 1, host: 'test', backend: '' };
     const wrong = await reply(dealer, encode({ ...hello, token: 'guess' }));
     assert.equal(wrong.header.type, 'ERROR');

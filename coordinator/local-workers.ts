@@ -30,7 +30,7 @@ export class LocalWorkers {
       if (this.opts.backend) args.push('--backend', this.opts.backend);
       const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, GANYMEDE_TOKEN: this.opts.token, GANYMEDE_LOG_JSON: '1' },
+        env: { ...process.env, GANYMEDE_TOKEN: this.opts.token, GANYMEDE_LOG_JSON: '1', GANYMEDE_LOCAL_WORKER: '1' },
       });
       const log = createWriteStream(path.join(this.opts.logDir, `worker-${rank}.log`), { flags: 'a' });
       const tail: string[] = [];

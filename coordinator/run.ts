@@ -10,6 +10,7 @@ import type { LoadedCheckpoint } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
 import { loadDataset, type Dataset } from '../src/data/index.js';
 import { modelFamily } from '../src/models/index.js';
+import { InterruptedError } from '../src/errors.js';
 import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
@@ -70,7 +71,8 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
           onFailure: (err) => cluster.fail(err),
         })
       : undefined;
-  const interrupt = () => cluster.fail(new Error('interrupted'));
+  const interrupt = (signal: NodeJS.Signals) =>
+    cluster.fail(new InterruptedError(`interrupted by ${signal}`, { hint: `continue with: ganymede train --resume ${opts.run.dir}` }));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   let reason = 'training finished';

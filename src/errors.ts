@@ -28,3 +28,6 @@ export class WorkerError extends GanymedeError {}
 
 /** The command line itself is wrong (bad flag values, a run folder that would be overwritten, ...). */
 export class UsageError extends GanymedeError {}
+
+/** The run was stopped by a signal (Ctrl-C, SIGTERM); its last checkpoint can be resumed. */
+export class InterruptedError extends GanymedeError {}

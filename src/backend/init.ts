@@ -12,7 +12,8 @@ export interface InitBackendOptions {
   patches?: boolean;
 }
 
-const defaultOptions: Required<InitBackendOptions> = { patches: true };
+/** GANYMEDE_KERNEL_PATCHES=off turns the wasm patches off everywhere, workers included (for benchmarks). */
+const defaultOptions = (): Required<InitBackendOptions> => ({ patches: process.env.GANYMEDE_KERNEL_PATCHES !== 'off' });
 
 let last: { key: string; choice: Promise<BackendChoice> } | undefined;
 
@@ -38,6 +39,11 @@ async function startWasm(patches: boolean, reason: string): Promise<BackendChoic
   return { name: 'wasm', reason, patches: applyWasmPatches() };
 }
 
+/** The cpu backend prints a banner on first use in Node; our own log already says which backend runs. */
+function quietCpu(): void {
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+}
+
 async function startAuto(patches: boolean): Promise<BackendChoice> {
   const notes: string[] = [];
   for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
@@ -51,6 +57,7 @@ async function startAuto(patches: boolean): Promise<BackendChoice> {
     notes.push(`wasm failed (${describe(error)})`);
   }
   await tf.setBackend('cpu');
+  quietCpu();
   return { name: 'cpu', reason: `cpu: ${notes.join(', ')}`, patches: [] };
 }
 
@@ -72,6 +79,7 @@ async function start(requested: BackendName, patches: boolean): Promise<BackendC
       }
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new GanymedeError("backend 'cpu' failed to initialise");
+      quietCpu();
       return { name: 'cpu', reason: 'cpu: requested', patches: [] };
     default:
       throw new GanymedeError(`unknown backend '${String(requested)}'`, {
@@ -88,7 +96,7 @@ async function start(requested: BackendName, patches: boolean): Promise<BackendC
  * Await it before any other tf call.
  */
 export async function initBackend(requested: BackendName, options: InitBackendOptions = {}): Promise<BackendChoice> {
-  const patches = options.patches ?? defaultOptions.patches;
+  const patches = options.patches ?? defaultOptions().patches;
   const key = `${requested}/${patches}`;
   if (last?.key === key) {
     const choice = await last.choice.catch(() => undefined);

@@ -2,7 +2,7 @@
 // the stack only with --verbose.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { GanymedeError } from '../errors.js';
+import { GanymedeError, InterruptedError } from '../errors.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
 import { registerData } from './commands/data.js';
@@ -18,7 +18,7 @@ function report(err: unknown, verbose: boolean): never {
     if (!verbose) process.stderr.write('  hint: run again with --verbose for the stack trace\n');
   }
   if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
-  process.exit(e.message === 'interrupted' ? 130 : 1);
+  process.exit(e instanceof InterruptedError ? 130 : 1);
 }
 
 const argv = hideBin(process.argv);

@@ -30,6 +30,8 @@ export function registerWorker(y: Argv) {
         throw new UsageError(`--backend ${args.backend}: not one of ${BACKEND_NAMES.join(', ')}`);
       }
       const log = createLogger({ verbose: args.verbose as boolean | undefined });
+      // A local worker shares the terminal's Ctrl-C with its coordinator, which shuts it down cleanly.
+      if (process.env.GANYMEDE_LOCAL_WORKER === '1') process.on('SIGINT', () => log.debug('SIGINT left to the coordinator'));
       const rank = args.rank ?? rankFromEnv() ?? -1;
       await new Worker({ coordinator, rank, token: process.env.GANYMEDE_TOKEN ?? '', backend: args.backend as BackendName | undefined, log }).run();
     },

@@ -1,0 +1,163 @@
+// gemm.node: OpenBLAS cblas_sgemm on the wasm heap, for the optional native matMul kernels of ganymede.
+//
+// README: built by `node scripts/build-native.mjs` (node-gyp, or g++ directly) when Debian's libopenblas-dev
+// (cblas.h + libopenblas.so) and g++ are present; otherwise skipped, and src/backend/openblas-*.ts fall back
+// to the wasm kernels. Loaded by src/backend/openblas-addon.ts from native/build/Release/gemm.node.
+// Runtime needs libopenblas0 (dynamic build). OpenBLAS runs on one thread: one worker process per core.
+//
+// JS API (all offsets in bytes into `heap`, all strides in float elements, every argument required):
+//   gemm(heap: ArrayBuffer,
+//        aOff, bOff, cOff,              // row-major float32 operands A, B and output C
+//        m, n, k, transA, transB,       // C[m, n] = op(A)[m, k] op(B)[k, n]
+//        batch, strideA, strideB, strideC,  // batch products; stride 0 broadcasts an operand
+//        biasOff,                       // -1: none; else n floats added to every row of C
+//        act, alpha)                    // 0 linear, 1 relu, 2 relu6, 3 leakyrelu(alpha)
+//   config(): string                    // OpenBLAS build and thread count, for logs
+// Every range is checked against heap.byteLength; a bad call throws RangeError/TypeError, never writes.
+#include <node_api.h>
+
+#include <cblas.h>
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace {
+
+using SetThreads = void (*)(int);
+using GetThreads = int (*)();
+using GetConfig = char *(*)();
+
+template <typename F>
+F Symbol(const char *name) {
+  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
+
+bool Check(napi_env env, napi_status status, const char *what) {
+  if (status == napi_ok) return true;
+  napi_throw_type_error(env, nullptr, what);
+  return false;
+}
+
+// An integer argument given as a JS number (doubles are exact up to 2^53).
+bool GetInt(napi_env env, napi_value v, int64_t *out, const char *what) {
+  double d;
+  if (!Check(env, napi_get_value_double(env, v, &d), what)) return false;
+  if (!(d >= -1 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    napi_throw_range_error(env, nullptr, what);
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+// Whether [off, off + 4 * ((batch - 1) * stride + elems)) lies inside a heap of `bytes` bytes, 4-aligned.
+bool InHeap(int64_t off, int64_t batch, int64_t stride, int64_t elems, size_t bytes) {
+  if (off < 0 || (off & 3) != 0 || stride < 0 || elems < 0) return false;
+  const double end = static_cast<double>(off) + 4.0 * (static_cast<double>(batch - 1) * stride + elems);
+  return end <= static_cast<double>(bytes);
+}
+
+void Activate(float *c, int64_t count, int64_t act, float alpha) {
+  switch (act) {
+    case 1:  // relu; NaN propagates as in tfjs
+      for (int64_t i = 0; i < count; i++) c[i] = c[i] < 0.f ? 0.f : c[i];
+      break;
+    case 2:  // relu6
+      for (int64_t i = 0; i < count; i++) c[i] = c[i] < 0.f ? 0.f : (c[i] > 6.f ? 6.f : c[i]);
+      break;
+    case 3:  // leakyrelu
+      for (int64_t i = 0; i < count; i++) c[i] = c[i] < 0.f ? alpha * c[i] : c[i];
+      break;
+    default:
+      break;
+  }
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  constexpr size_t kArgs = 16;
+  size_t argc = kArgs;
+  napi_value argv[kArgs];
+  if (!Check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "gemm: bad call")) return nullptr;
+  if (argc != kArgs) {
+    napi_throw_type_error(env, nullptr, "gemm: expected 16 arguments");
+    return nullptr;
+  }
+  bool isBuffer = false;
+  napi_is_arraybuffer(env, argv[0], &isBuffer);
+  if (!isBuffer) {
+    napi_throw_type_error(env, nullptr, "gemm: heap must be an ArrayBuffer");
+    return nullptr;
+  }
+  void *data = nullptr;
+  size_t bytes = 0;
+  if (!Check(env, napi_get_arraybuffer_info(env, argv[0], &data, &bytes), "gemm: unreadable heap")) return nullptr;
+  static const char *names[kArgs] = {
+      "",        "gemm: aOff",    "gemm: bOff",    "gemm: cOff",    "gemm: m",       "gemm: n",
+      "gemm: k", "gemm: transA",  "gemm: transB",  "gemm: batch",   "gemm: strideA", "gemm: strideB",
+      "gemm: strideC", "gemm: biasOff", "gemm: act", "gemm: alpha",
+  };
+  int64_t v[kArgs] = {0};
+  for (size_t i = 1; i <= 14; i++) {
+    if (!GetInt(env, argv[i], &v[i], names[i])) return nullptr;
+  }
+  double alphaD = 0;
+  if (!Check(env, napi_get_value_double(env, argv[15], &alphaD), "gemm: alpha")) return nullptr;
+  const int64_t aOff = v[1], bOff = v[2], cOff = v[3], m = v[4], n = v[5], k = v[6];
+  const bool transA = v[7] != 0, transB = v[8] != 0;
+  const int64_t batch = v[9], strideA = v[10], strideB = v[11], strideC = v[12], biasOff = v[13], act = v[14];
+  const int64_t kMaxDim = 0x7fffffff;
+  if (m < 1 || n < 1 || k < 1 || batch < 1 || m > kMaxDim || n > kMaxDim || k > kMaxDim || act < 0 || act > 3) {
+    napi_throw_range_error(env, nullptr, "gemm: dimensions must be >= 1 and act in 0..3");
+    return nullptr;
+  }
+  if (!InHeap(aOff, batch, strideA, m * k, bytes) || !InHeap(bOff, batch, strideB, k * n, bytes) ||
+      !InHeap(cOff, batch, strideC, m * n, bytes) || (biasOff != -1 && !InHeap(biasOff, 1, 0, n, bytes)) ||
+      (batch > 1 && strideC < m * n)) {
+    napi_throw_range_error(env, nullptr, "gemm: operand outside the heap or overlapping outputs");
+    return nullptr;
+  }
+  uint8_t *heap = static_cast<uint8_t *>(data);
+  const float *a = reinterpret_cast<const float *>(heap + aOff);
+  const float *b = reinterpret_cast<const float *>(heap + bOff);
+  float *c = reinterpret_cast<float *>(heap + cOff);
+  const float *bias = biasOff == -1 ? nullptr : reinterpret_cast<const float *>(heap + biasOff);
+  const int lda = static_cast<int>(transA ? m : k);
+  const int ldb = static_cast<int>(transB ? k : n);
+  for (int64_t i = 0; i < batch; i++) {
+    float *ci = c + i * strideC;
+    if (bias != nullptr) {
+      for (int64_t r = 0; r < m; r++) std::memcpy(ci + r * n, bias, sizeof(float) * static_cast<size_t>(n));
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a + i * strideA, lda,
+                b + i * strideB, ldb, bias != nullptr ? 1.0f : 0.0f, ci, static_cast<int>(n));
+    Activate(ci, m * n, act, static_cast<float>(alphaD));
+  }
+  return nullptr;
+}
+
+napi_value Config(napi_env env, napi_callback_info) {
+  std::string text = "OpenBLAS";
+  if (auto get = Symbol<GetConfig>("openblas_get_config")) text += std::string(" ") + get();
+  if (auto threads = Symbol<GetThreads>("openblas_get_num_threads")) text += ", threads " + std::to_string(threads());
+  napi_value out;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  // One thread: workers are one process per core. Looked up at run time so any CBLAS links.
+  if (auto set = Symbol<SetThreads>("openblas_set_num_threads")) set(1);
+  napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"config", nullptr, Config, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

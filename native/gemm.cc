@@ -139,8 +139,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 napi_value Config(napi_env env, napi_callback_info) {
-  std::string text = "OpenBLAS";
-  if (auto get = Symbol<GetConfig>("openblas_get_config")) text += std::string(" ") + get();
+  std::string text = "CBLAS (not OpenBLAS)";
+  if (auto get = Symbol<GetConfig>("openblas_get_config")) text = get();  // "OpenBLAS 0.3.21 ... <core> ..."
   if (auto threads = Symbol<GetThreads>("openblas_get_num_threads")) text += ", threads " + std::to_string(threads());
   napi_value out;
   napi_create_string_utf8(env, text.c_str(), text.size(), &out);

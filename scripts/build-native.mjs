@@ -6,6 +6,7 @@
 // result in a child process to check it links. Prints exactly one line and ALWAYS exits 0: the addon is an
 // optimisation, and without it src/backend/openblas-*.ts fall back to the wasm kernels.
 // GANYMEDE_SKIP_NATIVE=1 skips the build.
+/* global process, console */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -76,12 +77,13 @@ function buildWithGxx(nodeDir) {
   ]);
 }
 
-/** Loads the addon in a child process and returns its config() line, or undefined when it does not load. */
+/** Loads the addon in a child process and returns its OpenBLAS version, or undefined when it does not load. */
 function probe() {
   if (!existsSync(output)) return undefined;
   try {
     const code = `process.stdout.write(require(${JSON.stringify(output)}).config())`;
-    return execFileSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const config = execFileSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return /OpenBLAS [\d.]+/.exec(config)?.[0] ?? config.slice(0, 40);
   } catch {
     return undefined;
   }

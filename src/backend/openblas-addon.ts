@@ -73,6 +73,17 @@ function coreTypeFromCpuFlags(): string | undefined {
   return undefined;
 }
 
+/** [1 2; 3 4]^T [5 6; 7 8] + [1 1], relu: catches a stale build with another signature, or a broken CBLAS. */
+function smokeTest(addon: OpenblasAddon): boolean {
+  const heap = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 1, 1]);
+  try {
+    addon.gemm(heap.buffer, 0, 16, 32, 2, 2, 2, 1, 0, 1, 0, 0, 4, 48, GEMM_ACTIVATION.relu, 0);
+  } catch {
+    return false;
+  }
+  return [27, 31, 39, 45].every((v, i) => heap[8 + i] === v);
+}
+
 let cached: OpenblasLoad | undefined;
 
 /**
@@ -100,8 +111,8 @@ function load(): OpenblasLoad {
   }
   try {
     const addon = createRequire(import.meta.url)(file) as OpenblasAddon;
-    if (typeof addon.gemm !== 'function' || typeof addon.config !== 'function') {
-      return { ok: false, why: `${file} is not the gemm addon` };
+    if (typeof addon.gemm !== 'function' || typeof addon.config !== 'function' || !smokeTest(addon)) {
+      return { ok: false, why: `${file} is not a working gemm addon (stale build? run scripts/build-native.mjs)` };
     }
     return { ok: true, addon, file };
   } catch (error) {

@@ -27,21 +27,28 @@ export function createProgress(total: number, start: number, stream: NodeJS.Writ
       stop: () => undefined,
     };
   }
-  const bars = new cliProgress.MultiBar(
-    {
-      stream,
-      format: 'train |{bar}| {value}/{total} steps | {sps} samples/s | {loss} | ETA {eta_formatted}',
-      barsize: 24,
-      etaBuffer: 50,
-      hideCursor: true,
-      clearOnComplete: false,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const bar = bars.create(total, start, { sps: '-', loss: '' });
+  // The bar starts with the first step, so that start-up logs (workers joining) print above it, not through it.
+  let bars: cliProgress.MultiBar | undefined;
+  let bar: cliProgress.SingleBar | undefined;
   return {
-    step: (line) => bar.update(line.step, { sps: line['samples/s'].toFixed(0), loss: lossText(line) }),
-    event: (text) => bars.log(`${text}\n`),
-    stop: () => bars.stop(),
+    step(line) {
+      if (!bars) {
+        bars = new cliProgress.MultiBar(
+          {
+            stream,
+            format: 'train |{bar}| {value}/{total} steps | {sps} samples/s | {loss} | ETA {eta_formatted}',
+            barsize: 24,
+            etaBuffer: 50,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar = bars.create(total, start, { sps: '-', loss: '' });
+      }
+      bar?.update(line.step, { sps: line['samples/s'].toFixed(0), loss: lossText(line) });
+    },
+    event: (text) => (bars ? bars.log(`${text}\n`) : stream.write(`${text}\n`)),
+    stop: () => bars?.stop(),
   };
 }

@@ -62,7 +62,7 @@ const SHAPES: { label: string; a: number[]; b: number[]; native: boolean }[] = [
   { label: 'rank 3, broadcast B', a: [3, 12, 20], b: [1, 20, 9], native: true },
   { label: 'rank 3, broadcast A', a: [1, 12, 20], b: [4, 20, 9], native: true },
   { label: 'rank 3 x rank 2', a: [2, 12, 20], b: [20, 9], native: true },
-  { label: 'rank 4 x rank 3', a: [2, 3, 5, 7], b: [3, 7, 4], native: true },
+  { label: 'rank 4 x rank 3 (fallback)', a: [2, 3, 5, 7], b: [3, 7, 4], native: false },
   { label: 'rank 4 cross broadcast (fallback)', a: [2, 1, 5, 7], b: [1, 3, 7, 4], native: false },
 ];
 

@@ -45,4 +45,17 @@ for (const [signal, expected] of [
   });
 }
 
+test('Ctrl-C stops the run with exit 130 and a resume hint, and leaves no worker behind', { timeout: 120_000 }, async () => {
+  const run = path.join(root, 'sigint');
+  let cli = 0;
+  const result = runCli(['train', '--out', run, '--workers', '2', ...small], { onSpawn: (pid) => (cli = pid) });
+  const pids = [await workerPid(run, 0), await workerPid(run, 1)];
+  process.kill(cli, 'SIGINT');
+  const res = await result;
+  assert.equal(res.code, 130, res.stderr);
+  assert.match(res.stderr, /interrupted by SIGINT/);
+  assert.match(res.stderr, /--resume/);
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} still running`);
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));

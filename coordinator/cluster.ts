@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/config/index.js';
 import { ProtocolError, WorkerError } from '../src/errors.js';
 import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
-import { addLists, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
+import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
 import { describe, Membership, type Member } from './membership.js';
 
 const HEARTBEAT_MS = 1000;
@@ -129,7 +129,8 @@ export class Cluster {
       0,
       this.opts.config.train.microShards,
       (lo, n) => pending.results.get(`${lo}:${n}`),
-      (a, b) => ({ grads: addLists(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
+      // In place: every block result is consumed exactly once.
+      (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
     );
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
     return { grads: total.grads, stats: total.stats, timing };

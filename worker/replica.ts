@@ -5,7 +5,7 @@ import { modelFamily, type ImageShape } from '../src/models/index.js';
 import type { WireTensor } from '../src/protocol/index.js';
 import { ProtocolError } from '../src/errors.js';
 import { shardGradients, type Replica, type ShardTask } from '../src/train/shard-gradients.js';
-import { addLists, addStats, reduceNode, type Block } from '../src/train/reduce.js';
+import { addInto, addStats, reduceNode, type Block } from '../src/train/reduce.js';
 
 export const MNIST_IMAGE: ImageShape = { height: 28, width: 28, channels: 1 };
 
@@ -51,7 +51,7 @@ export class ModelReplica {
       block.lo,
       block.n,
       (lo, n) => (n === 1 ? leaves.get(lo) : undefined),
-      (a, b) => ({ grads: addLists(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
+      (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }), // leaves are ours
     );
   }
 

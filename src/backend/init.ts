@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GanymedeError } from '../errors.js';
 import { loadNative, NATIVE_PACKAGES, type NativeName } from './native.js';
+import { openblasStatus } from './openblas-matmul-patch.js';
 import { applyWasmPatches, removeWasmPatches } from './patches.js';
 import { BACKEND_NAMES, TFJS_BACKEND, type BackendChoice, type BackendName } from './types.js';
 import { loadWasm } from './wasm.js';
@@ -36,7 +37,10 @@ async function startWasm(patches: boolean, reason: string): Promise<BackendChoic
     removeWasmPatches();
     return { name: 'wasm', reason, patches: [] };
   }
-  return { name: 'wasm', reason, patches: applyWasmPatches() };
+  const applied = applyWasmPatches();
+  const blas = openblasStatus();
+  const matmul = blas.ok ? `native OpenBLAS matMul (${blas.config})` : `wasm matMul (native OpenBLAS off: ${blas.why})`;
+  return { name: 'wasm', reason: `${reason}; ${matmul}`, patches: applied };
 }
 
 /** The cpu backend prints a banner on first use in Node; our own log already says which backend runs. */

@@ -1,15 +1,14 @@
 // The wasm kernel patches, registered from one explicit list; each is checked against cpu in test/backend/.
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterPatch } from './conv2d-backprop-filter-patch.js';
-import { fusedMatMulPatch } from './fused-matmul-patch.js';
 import { WASM, wasmKernel } from './kernel-util.js';
-import { matMulTransposePatch } from './matmul-patch.js';
+import { openblasFusedMatMulPatch, openblasMatMulPatch } from './openblas-matmul-patch.js';
 import type { KernelPatch } from './patch.js';
 
 /** Every wasm patch, in registration order. */
 export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
-  matMulTransposePatch,
-  fusedMatMulPatch,
+  openblasMatMulPatch, // native OpenBLAS on the wasm heap when the addon is built, else matmul-transpose
+  openblasFusedMatMulPatch, // likewise, else fused-matmul
   conv2DBackpropFilterPatch,
 ]);
 

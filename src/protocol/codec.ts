@@ -72,14 +72,18 @@ function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite
   if (frame.byteLength !== expected) {
     throw new ProtocolError(`${type}: tensor ${spec.name} [${spec.shape}] ${spec.dtype} needs ${expected} bytes, frame has ${frame.byteLength}`);
   }
-  // Copy into a fresh, aligned buffer: a frame's offset need not be a multiple of 4.
-  const copy = new Uint8Array(expected);
-  copy.set(frame);
-  if (spec.dtype === 'uint8') return { ...spec, data: copy };
-  const data = new Float32Array(copy.buffer);
+  // A view on the frame when it is 4-byte aligned (the usual case: no copy, no garbage); a copy otherwise.
+  const aligned = frame.byteOffset % 4 === 0;
+  const bytes = aligned ? new Uint8Array(frame.buffer, frame.byteOffset, expected) : Uint8Array.from(frame);
+  if (spec.dtype === 'uint8') return { ...spec, data: bytes };
+  const data = new Float32Array(bytes.buffer, bytes.byteOffset, expected / 4);
   if (checkFinite) {
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new ProtocolError(`${type}: tensor ${spec.name} holds a non-finite value at ${i}`);
+    // x * 0 is 0 for every finite x and NaN for NaN and +-Infinity: one NaN test over the sum finds any.
+    let probe = 0;
+    for (let i = 0; i < data.length; i++) probe += data[i] * 0;
+    if (probe !== 0) {
+      const at = data.findIndex((x) => !Number.isFinite(x));
+      throw new ProtocolError(`${type}: tensor ${spec.name} holds a non-finite value at ${at}`);
     }
   }
   return { ...spec, data };

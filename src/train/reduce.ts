@@ -52,6 +52,16 @@ export function addLists(a: readonly Float32Array[], b: readonly Float32Array[])
   });
 }
 
+/** Element-wise a += b for lists of arrays, in place (for sums whose inputs are consumed); returns a. */
+export function addInto(a: Float32Array[], b: readonly Float32Array[]): Float32Array[] {
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    const y = b[k];
+    for (let i = 0; i < x.length; i++) x[i] += y[i];
+  }
+  return a;
+}
+
 /**
  * Sums the node (lo, n) of the tree. `known(lo, n)` returns a node's sum when it is already computed (a leaf
  * gradient or a worker's pre-reduced block); every other node is the sum of its two children.

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, WASM_PATCHES, initBackend, removeWasmPatches, type BackendName } from '../../src/backend/index.js';
+import { openblasStatus } from '../../src/backend/openblas-matmul-patch.js';
 import { GanymedeError } from '../../src/errors.js';
 
 test('auto picks wasm with patches and names the missing native packages', async () => {
@@ -10,7 +11,9 @@ test('auto picks wasm with patches and names the missing native packages', async
   assert.equal(choice.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.equal(choice.reason, 'wasm: @tensorflow/tfjs-node-gpu not installed, @tensorflow/tfjs-node not installed');
-  assert.deepEqual(choice.patches, ['matmul-transpose', 'fused-matmul', 'conv2d-backprop-filter']);
+  // The OpenBLAS patches replace the explicit-transpose ones when the native addon is built (scripts/build-native.mjs).
+  const matmul = openblasStatus().ok ? ['openblas-matmul', 'openblas-fused-matmul'] : ['matmul-transpose', 'fused-matmul'];
+  assert.deepEqual(choice.patches, [...matmul, 'conv2d-backprop-filter']);
   assert.deepEqual(choice.patches, WASM_PATCHES.map((p) => p.name));
 });
 

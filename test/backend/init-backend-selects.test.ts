@@ -10,7 +10,8 @@ test('auto picks wasm with patches and names the missing native packages', async
   const choice = await initBackend('auto');
   assert.equal(choice.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.equal(choice.reason, 'wasm: @tensorflow/tfjs-node-gpu not installed, @tensorflow/tfjs-node not installed');
+  assert.match(choice.reason, /^wasm: @tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node not installed; /);
+  assert.match(choice.reason, openblasStatus().ok ? /native OpenBLAS matMul \(OpenBLAS/ : /native OpenBLAS off/);
   // The OpenBLAS patches replace the explicit-transpose ones when the native addon is built (scripts/build-native.mjs).
   const matmul = openblasStatus().ok ? ['openblas-matmul', 'openblas-fused-matmul'] : ['matmul-transpose', 'fused-matmul'];
   assert.deepEqual(choice.patches, [...matmul, 'conv2d-backprop-filter']);

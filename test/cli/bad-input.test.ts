@@ -60,7 +60,7 @@ test('--workers 0', async () => {
 });
 
 test('a batch not divisible by the micro-shards', async () => {
-  assertClearError(await runCli(['train', '--set', 'train.batchSize=60', '--out', path.join(root, 'b60')]), /batchSize 60 is not divisible by train\.microShards 8/);
+  assertClearError(await runCli(['train', '--set', 'train.batchSize=60', '--set', 'train.microShards=8', '--out', path.join(root, 'b60')]), /batchSize 60 is not divisible by train\.microShards 8/);
 });
 
 test('a corrupt IDX file names the file', async () => {

@@ -9,7 +9,7 @@ import { RunDir } from '../../../coordinator/run-dir.js';
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../log.js';
 
-interface Scenario { backend: string; patches: boolean; workers: number; steps: number }
+interface Scenario { name: string; backend: string; patches: boolean; blas: boolean; workers: number; steps: number }
 
 interface Row extends Scenario { samplesPerSec: number; stepMs: number; computeMs: number; outsideShare: number }
 
@@ -18,7 +18,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function measure(s: Scenario, warmup: number, sets: string[]): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ganymede-bench-'));
   const lines: Record<string, number>[] = [];
+  // Read by every spawned worker: the kernel patches, and the native OpenBLAS matMul among them.
   process.env.GANYMEDE_KERNEL_PATCHES = s.patches ? 'on' : 'off';
+  process.env.GANYMEDE_OPENBLAS = s.blas ? '1' : '0';
   try {
     const config = loadConfig(undefined, [
       `train.steps=${s.steps + warmup}`, `cluster.workers=${s.workers}`, `backend=${s.backend}`,
@@ -28,6 +30,7 @@ async function measure(s: Scenario, warmup: number, sets: string[]): Promise<Row
     await runCoordinator({ config, run, spawn: true, log: createLogger({ json: true }).child({}, { level: 'warn' }), onStep: (l) => lines.push(l) });
   } finally {
     delete process.env.GANYMEDE_KERNEL_PATCHES;
+    delete process.env.GANYMEDE_OPENBLAS;
     rmSync(dir, { recursive: true, force: true });
   }
   const timed = lines.slice(warmup);
@@ -44,7 +47,11 @@ export function registerBench(y: Argv) {
       c
         .option('steps', { type: 'number', default: 30, describe: 'timed steps per scenario (cpu runs a tenth of them)' })
         .option('warmup', { type: 'number', default: 3, describe: 'untimed steps first' })
-        .option('backends', { type: 'string', default: 'wasm,wasm-stock,cpu', describe: 'comma list: wasm (patched), wasm-stock, cpu, tensorflow, tensorflow-gpu' })
+        .option('backends', {
+          type: 'string',
+          default: 'wasm,wasm-noblas,wasm-stock,cpu',
+          describe: 'comma list: wasm (all patches; native OpenBLAS matMul when built), wasm-noblas (patches without it), wasm-stock (no patches), cpu, tensorflow, tensorflow-gpu',
+        })
         .option('workers', { type: 'string', default: '1,2', describe: 'comma list of worker counts' })
         .option('set', { type: 'string', array: true, describe: 'config overrides for every scenario' })
         .option('json', { type: 'string', default: 'bench-results/seed-gan.json', describe: 'where to write the results' }),
@@ -52,9 +59,10 @@ export function registerBench(y: Argv) {
       const rows: Row[] = [];
       for (const b of args.backends.split(',')) {
         for (const w of args.workers.split(',').map(Number)) {
-          const backend = b === 'wasm-stock' ? 'wasm' : b;
+          const backend = b.startsWith('wasm') ? 'wasm' : b;
           const steps = b === 'cpu' ? Math.max(2, Math.round(args.steps / 10)) : args.steps;
-          const row = await measure({ backend, patches: b !== 'wasm-stock', workers: w, steps }, args.warmup, args.set ?? []);
+          const scenario = { name: b, backend, patches: b !== 'wasm-stock', blas: b === 'wasm', workers: w, steps };
+          const row = await measure(scenario, args.warmup, args.set ?? []);
           rows.push(row);
           process.stdout.write(
             `${b.padEnd(14)} workers ${w}  ${row.samplesPerSec.toFixed(0).padStart(6)} samples/s  step ${row.stepMs.toFixed(0).padStart(6)} ms  ` +

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { callKernel, release, sizeOf, transposeLastTwo, type BackendArg, type KernelArgs } from './kernel-util.js';
 import type { KernelPatch } from './patch.js';
 
-/** Applies a fused activation as its own wasm kernel; the result belongs to the caller. */
-function applyActivation(
+/** Applies a fused activation as its own wasm kernel (undefined for linear); the result belongs to the caller. */
+export function applyActivation(
   backend: BackendArg,
   x: tf.TensorInfo,
   attrs: tf._FusedMatMulAttrs,

@@ -8,7 +8,7 @@
 // (matmul-patch.ts, fused-matmul-patch.ts), which these patches wrap.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { fusedMatMulPatch } from './fused-matmul-patch.js';
+import { applyActivation, fusedMatMulPatch } from './fused-matmul-patch.js';
 import { callKernel, release, sizeOf, type BackendArg, type KernelArgs } from './kernel-util.js';
 import { matMulTransposePatch } from './matmul-patch.js';
 import { GEMM_ACTIVATION, loadOpenblas, type OpenblasAddon } from './openblas-addon.js';
@@ -202,25 +202,11 @@ function nativeActivation(activation: tf.fused.Activation | undefined): number |
   }
 }
 
-/** The fused activation as its own wasm kernel; the result belongs to the caller. */
+/** The fused activation as its own wasm kernel (the shared fused-matmul helper); the result belongs to the caller. */
 function activationKernel(backend: BackendArg, x: tf.TensorInfo, attrs: tf._FusedMatMulAttrs, prelu: tf.TensorInfo | undefined): tf.TensorInfo {
-  switch (attrs.activation) {
-    case 'relu':
-      return callKernel(tf.Relu, backend, { x });
-    case 'relu6':
-      return callKernel(tf.Relu6, backend, { x });
-    case 'leakyrelu':
-      return callKernel(tf.LeakyRelu, backend, { x }, { alpha: attrs.leakyreluAlpha ?? 0.2 });
-    case 'sigmoid':
-      return callKernel(tf.Sigmoid, backend, { x });
-    case 'elu':
-      return callKernel(tf.Elu, backend, { x });
-    case 'prelu':
-      if (prelu === undefined) throw new Error('fused matMul: prelu activation without prelu weights');
-      return callKernel(tf.Prelu, backend, { x, alpha: prelu });
-    default:
-      throw new Error(`fused matMul: unknown activation '${String(attrs.activation)}'`);
-  }
+  const out = applyActivation(backend, x, attrs, prelu);
+  if (out === undefined) throw new Error(`fused matMul: unknown activation '${String(attrs.activation)}'`);
+  return out;
 }
 
 const KNOWN_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu']);

@@ -16,14 +16,17 @@ export function adamInit(sizes: readonly number[]): AdamState {
 }
 
 /**
- * One Adam step in place: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). Deterministic: plain IEEE arithmetic in a fixed order.
+ * One Adam step in place, in the order PyTorch's torch.optim.Adam computes it: m = b1 m + (1-b1) g;
+ * v = b2 v + (1-b2) g^2; w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ * Deterministic: plain IEEE arithmetic in a fixed order.
  */
 export function adamStep(weights: Float32Array[], grads: readonly Float32Array[], state: AdamState, cfg: AdamConfig, lr = cfg.lr): void {
   state.t += 1;
   const { beta1: b1, beta2: b2, eps } = cfg;
-  const c1 = 1 - b1 ** state.t;
-  const c2 = 1 - b2 ** state.t;
+  const stepSize = lr / (1 - b1 ** state.t);
+  const sqrtC2 = Math.sqrt(1 - b2 ** state.t);
+  const a1 = 1 - b1;
+  const a2 = 1 - b2;
   for (let k = 0; k < weights.length; k++) {
     const w = weights[k];
     const g = grads[k];
@@ -32,9 +35,9 @@ export function adamStep(weights: Float32Array[], grads: readonly Float32Array[]
     if (g.length !== w.length) throw new Error(`adam: gradient ${k} has ${g.length} values, weight has ${w.length}`);
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
-      const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-      const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-      w[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+      const mi = (m[i] = b1 * m[i] + a1 * gi);
+      const vi = (v[i] = b2 * v[i] + a2 * gi * gi);
+      w[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
     }
   }
 }

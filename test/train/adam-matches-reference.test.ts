@@ -15,7 +15,7 @@ test('Adam matches a float64 reference of PyTorch\'s update rule', () => {
     for (let i = 0; i < 3; i++) {
       m[i] = cfg.beta1 * m[i] + (1 - cfg.beta1) * g[i];
       v[i] = cfg.beta2 * v[i] + (1 - cfg.beta2) * g[i] * g[i];
-      ref[i] -= (cfg.lr * (m[i] / (1 - cfg.beta1 ** t))) / (Math.sqrt(v[i] / (1 - cfg.beta2 ** t)) + cfg.eps);
+      ref[i] -= ((cfg.lr / (1 - cfg.beta1 ** t)) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - cfg.beta2 ** t) + cfg.eps);
     }
   }
   assert.equal(state.t, 20);

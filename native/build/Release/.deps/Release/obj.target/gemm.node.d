@@ -1,1 +1,0 @@
-cmd_Release/obj.target/gemm.node := g++ -o Release/obj.target/gemm.node -shared -pthread -rdynamic -m64  -Wl,-soname=gemm.node -Wl,--start-group Release/obj.target/gemm/gemm.o -Wl,--end-group -L/usr/lib/x86_64-linux-gnu/openblas-pthread/ -lopenblas -ldl

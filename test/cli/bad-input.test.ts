@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runCli, tempDir } from '../integration/cli.js';
 
 const root = tempDir('bad-input');
+test.after(() => rmSync(root, { recursive: true, force: true }));
 const tiny = ['--set', 'model.gHidden=[16]', '--set', 'model.dHidden=[16]', '--set', 'train.steps=2', '--workers', '1', '--backend', 'wasm'];
 
 /** SHA-256 of every file under a folder, by relative path. */

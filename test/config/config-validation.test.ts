@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyOverrides, loadConfig, resultDifference } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ganymede-config-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
 function yamlFile(text: string): string {
   const file = path.join(tmp, `c${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, text);

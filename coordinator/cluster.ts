@@ -60,6 +60,8 @@ export class Cluster {
   private failure?: Error;
   private timer?: NodeJS.Timeout;
   private joined?: () => void;
+  /** Rejecters of waits other than a round (joining) that a failure must end too. */
+  private readonly waiters = new Set<(err: Error) => void>();
   private closed = false;
 
   constructor(private readonly opts: ClusterOptions) {
@@ -83,18 +85,22 @@ export class Cluster {
   /** Resolves once cluster.workers workers have joined; rejects on failure or after `timeoutS` seconds. */
   async waitForWorkers(timeoutS: number): Promise<void> {
     const n = this.expected;
+    if (this.failure) throw this.failure;
     if (this.members.healthy().length >= n) return;
     let timeout: NodeJS.Timeout | undefined;
+    let onFailure: ((err: Error) => void) | undefined;
     await new Promise<void>((resolve, reject) => {
       this.joined = resolve;
-      this.pending = { reject } as Pending; // lets fail() reject this wait too
+      onFailure = reject;
+      this.waiters.add(reject);
       timeout = setTimeout(
         () => reject(new WorkerError(`only ${this.members.healthy().length} of ${n} workers joined within ${timeoutS} s`)),
         timeoutS * 1000,
       );
     }).finally(() => {
       clearTimeout(timeout);
-      this.pending = undefined;
+      if (onFailure) this.waiters.delete(onFailure);
+      this.joined = undefined;
     });
   }
 
@@ -103,6 +109,7 @@ export class Cluster {
     if (this.failure) return;
     this.failure = err;
     this.pending?.reject(err);
+    for (const reject of this.waiters) reject(err);
   }
 
   /** Sends WEIGHTS where needed and WORK to every healthy worker, gathers GRADS, and reduces them. */
@@ -253,7 +260,7 @@ export class Cluster {
 
   private grads(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
     const p = this.pending;
-    if (!p || !p.order || header.round !== p.order.round) {
+    if (!p || header.round !== p.order.round) {
       this.opts.log.warn({ worker: describe(m), round: header.round }, 'late or unexpected GRADS dropped');
       return;
     }

@@ -7,6 +7,7 @@ import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
+import { registerSample } from './commands/sample.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -28,7 +29,7 @@ let cli = yargs(argv)
   .usage('$0 <command> [options]')
   .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
   .strict()
-  .demandCommand(1, 'name a command: train, coordinator, worker, data, bench')
+  .demandCommand(1, 'name a command: train, coordinator, worker, sample, data, bench')
   .recommendCommands()
   .help()
   .fail((msg, err) => {
@@ -40,6 +41,7 @@ cli = registerTrain(cli) as typeof cli;
 cli = registerWorker(cli) as typeof cli;
 cli = registerData(cli) as typeof cli;
 cli = registerBench(cli) as typeof cli;
+cli = registerSample(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

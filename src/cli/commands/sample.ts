@@ -1,0 +1,52 @@
+// `ganymede sample`: draws a grid of samples from a run's checkpoint (the generator, or the VAE's decoder).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { initBackend, type BackendName } from '../../backend/index.js';
+import { latestCheckpoint, loadCheckpoint } from '../../checkpoint/index.js';
+import { resolveConfig } from '../../config/index.js';
+import { CheckpointError, UsageError } from '../../errors.js';
+import { gridPng } from '../../report/grid.js';
+import { sampleImages } from '../../train/sample.js';
+
+/** A checkpoint folder as given, or the latest checkpoint of a run folder. */
+function checkpointOf(target: string): string {
+  if (existsSync(path.join(target, 'manifest.json'))) return target;
+  if (!existsSync(target)) throw new UsageError(`${target}: no such run or checkpoint folder`);
+  const latest = latestCheckpoint(target);
+  if (!latest) throw new CheckpointError(`${target}: no checkpoint in this run folder`);
+  return latest;
+}
+
+export function registerSample(y: Argv) {
+  return y.command(
+    'sample <run>',
+    'draw an image grid from a run (its latest checkpoint) or from one checkpoint folder',
+    (c) =>
+      c
+        .positional('run', { type: 'string', demandOption: true, describe: 'run folder or checkpoints/step-XXXXXX folder' })
+        .option('n', { type: 'number', default: 64, describe: 'number of samples' })
+        .option('seed', { type: 'string', default: 'fixed', describe: "z stream: 'fixed' is the training grids' z; any other value draws new ones" })
+        .option('out', { type: 'string', describe: 'PNG file to write (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
+        .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }),
+    async (args) => {
+      if (!Number.isInteger(args.n) || args.n < 1 || args.n > 4096) throw new UsageError(`--n ${args.n}: a whole number from 1 to 4096`);
+      const dir = checkpointOf(args.run);
+      const runDir = path.dirname(path.dirname(dir));
+      const out = args.out ?? path.join(runDir, 'samples', `sample-${path.basename(dir)}-${args.seed}.png`);
+      if (existsSync(out)) throw new UsageError(`${out} already exists; nothing was written`, { hint: 'choose another --out or --seed' });
+      await initBackend(args.backend as BackendName);
+      const ckpt = await loadCheckpoint(dir);
+      try {
+        const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
+        const images = sampleImages(config, ckpt.networks, args.n, args.seed);
+        const cols = Math.ceil(Math.sqrt(args.n));
+        mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+        writeFileSync(out, gridPng(images, 28, 28, { rows: Math.ceil(args.n / cols), cols }));
+        process.stdout.write(`${args.n} samples from ${dir} -> ${out}\n`);
+      } finally {
+        for (const net of Object.values(ckpt.networks)) net.dispose();
+      }
+    },
+  );
+}

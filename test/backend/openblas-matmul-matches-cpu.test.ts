@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, maxScaledError, valuesOn } from '../../src/backend/index.js';
+import { assertNoLeak, denseGrads } from './fixtures.js';
 import { fusedMatMulPatch } from '../../src/backend/fused-matmul-patch.js';
 import { matMulTransposePatch } from '../../src/backend/matmul-patch.js';
 import { loadOpenblas } from '../../src/backend/openblas-addon.js';
@@ -141,25 +142,6 @@ for (const c of FUSED) {
   });
 }
 
-/** Loss gradients w.r.t. the input and all four weights of dense(48, activation) -> dense(10). */
-function denseGrads(activation: 'relu' | 'linear' | 'sigmoid'): tf.Tensor[] {
-  const seeded = (seed: number) => tf.initializers.randomNormal({ mean: 0, stddev: 0.3, seed });
-  const hidden = tf.layers.dense({ units: 48, activation, kernelInitializer: seeded(1), biasInitializer: seeded(2) });
-  const out = tf.layers.dense({ units: 10, kernelInitializer: seeded(3), biasInitializer: seeded(4) });
-  const x = r([16, 30], 5);
-  const target = r([16, 10], 6);
-  const loss = (xi: tf.Tensor): tf.Scalar =>
-    tf.losses.meanSquaredError(target, out.apply(hidden.apply(xi) as tf.Tensor) as tf.Tensor) as tf.Scalar;
-  loss(x).dispose(); // builds the layers, creating their weights
-  const weights = [...hidden.trainableWeights, ...out.trainableWeights].map((w) => w.read() as tf.Variable);
-  const { grads } = tf.variableGrads(() => loss(x), weights);
-  const dx = tf.grad(loss)(x);
-  const result = [dx, ...weights.map((w) => grads[w.name])];
-  hidden.dispose();
-  out.dispose();
-  return result;
-}
-
 for (const activation of ['relu', 'linear', 'sigmoid'] as const) {
   test(`dense layer gradients (${activation}) with native matMul match cpu`, { skip }, async () => {
     const expected = await valuesOn('cpu', () => denseGrads(activation));
@@ -208,16 +190,7 @@ const LEAK_PATHS: { label: string; inputs: () => tf.Tensor[]; op: (t: tf.Tensor[
 for (const { label, inputs, op } of LEAK_PATHS) {
   test(`native ${label} leaks no tensor and no wasm buffer`, { skip }, async () => {
     await tf.setBackend('wasm');
-    const ins = inputs();
-    op(ins).dispose(); // warm-up
-    const tensorsBefore = tf.memory().numTensors;
-    const buffersBefore = tf.backend().numDataIds();
-    const out = op(ins);
-    assert.equal(tf.memory().numTensors, tensorsBefore + 1);
-    out.dispose();
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.backend().numDataIds(), buffersBefore);
-    tf.dispose(ins);
+    assertNoLeak(inputs, op);
   });
 }
 

@@ -1,8 +1,8 @@
 // The leak guard for every patched wasm kernel path: tensors and wasm data buffers equal before and after.
-import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
+import { assertNoLeak } from './fixtures.js';
 
 const r = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
@@ -41,16 +41,6 @@ before(async () => {
 
 for (const { label, inputs, op } of PATHS) {
   test(`${label} leaks no tensor and no wasm buffer`, () => {
-    const ins = inputs();
-    op(ins).dispose(); // warm-up: tfjs may cache things on first use
-    const tensorsBefore = tf.memory().numTensors;
-    // The backend's own count: tf.memory() only sees tensors the engine made, not a kernel's intermediates.
-    const buffersBefore = tf.backend().numDataIds();
-    const out = op(ins);
-    assert.equal(tf.memory().numTensors, tensorsBefore + 1);
-    out.dispose();
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.backend().numDataIds(), buffersBefore);
-    tf.dispose(ins);
+    assertNoLeak(inputs, op);
   });
 }

@@ -64,6 +64,12 @@ test('a batch not divisible by the micro-shards', async () => {
   assertClearError(await runCli(['train', '--set', 'train.batchSize=60', '--set', 'train.microShards=8', '--out', path.join(root, 'b60')]), /batchSize 60 is not divisible by train\.microShards 8/);
 });
 
+test('a backend that is not installed', async () => {
+  const out = path.join(root, 'gpu');
+  assertClearError(await runCli(['train', '--backend', 'tensorflow-gpu', '--out', out]), /backend 'tensorflow-gpu' is unavailable: @tensorflow\/tfjs-node-gpu not installed/);
+  assert.ok(!existsSync(out), 'no run folder is created');
+});
+
 test('a corrupt IDX file names the file', async () => {
   const dir = path.join(root, 'idx');
   mkdirSync(dir);

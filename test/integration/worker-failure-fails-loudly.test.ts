@@ -58,4 +58,23 @@ test('Ctrl-C stops the run with exit 130 and a resume hint, and leaves no worker
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} still running`);
 });
 
+test('local workers exit promptly when their coordinator process is killed', { timeout: 120_000 }, async () => {
+  const run = path.join(root, 'coordinator-killed');
+  let cli = 0;
+  const result = runCli(['train', '--out', run, '--workers', '2', ...small], { onSpawn: (pid) => (cli = pid) });
+  const pids = [await workerPid(run, 0), await workerPid(run, 1)];
+  process.kill(cli, 'SIGKILL');
+  await result;
+  const alive = () => pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  for (let i = 0; i < 100 && alive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(alive(), [], 'workers outlived their coordinator by 10 s');
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -30,8 +30,17 @@ export function registerWorker(y: Argv) {
         throw new UsageError(`--backend ${args.backend}: not one of ${BACKEND_NAMES.join(', ')}`);
       }
       const log = createLogger({ verbose: args.verbose as boolean | undefined });
-      // A local worker shares the terminal's Ctrl-C with its coordinator, which shuts it down cleanly.
-      if (process.env.GANYMEDE_LOCAL_WORKER === '1') process.on('SIGINT', () => log.debug('SIGINT left to the coordinator'));
+      if (process.env.GANYMEDE_LOCAL_WORKER === '1') {
+        // A local worker shares the terminal's Ctrl-C with its coordinator, which shuts it down cleanly.
+        process.on('SIGINT', () => log.debug('SIGINT left to the coordinator'));
+        // And it dies with its coordinator's process rather than computing on for a heartbeat timeout.
+        const parent = process.ppid;
+        setInterval(() => {
+          if (process.ppid === parent) return;
+          log.error({ parent }, 'the coordinator process is gone; exiting');
+          process.exit(1);
+        }, 500).unref();
+      }
       const rank = args.rank ?? rankFromEnv() ?? -1;
       await new Worker({ coordinator, rank, token: process.env.GANYMEDE_TOKEN ?? '', backend: args.backend as BackendName | undefined, log }).run();
     },

@@ -56,10 +56,6 @@ export class LocalWorkers {
     }
   }
 
-  get pids(): number[] {
-    return this.children.map((c) => c.pid ?? -1);
-  }
-
   /** Waits up to `graceMs` for the workers to exit after SHUTDOWN, then kills the rest. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;

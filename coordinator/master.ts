@@ -1,7 +1,6 @@
 // The master copy of the run's state: weights of every network, an Adam state per phase, weight versions.
 // The coordinator is the parameter server (DESIGN.md §4): only it applies updates.
-import type * as tf from '@tensorflow/tfjs';
-import * as tfc from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { CheckpointData, LoadedCheckpoint, NamedArray } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
 import { CheckpointError } from '../src/errors.js';
@@ -83,7 +82,7 @@ export class MasterState {
     for (const [net, model] of Object.entries(this.nets)) {
       if (this.synced[net] === this.versions[net]) continue;
       const w = this.weights[net];
-      tfc.tidy(() => model.setWeights(w.values.map((v, i) => tfc.tensor(v, w.shapes[i]))));
+      tf.tidy(() => model.setWeights(w.values.map((v, i) => tf.tensor(v, w.shapes[i]))));
       this.synced[net] = this.versions[net];
     }
     return this.nets;

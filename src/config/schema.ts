@@ -1,8 +1,12 @@
 // The one config schema (zod): every key, default and bound of a run lives here (STYLE.md "Config").
 import { z } from 'zod';
+import { BACKEND_NAMES, type BackendName } from '../backend/types.js';
+import { DATASET_SOURCES } from '../data/registry.js';
+import { LOSSES } from '../losses/registry.js';
 
-const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-const DATASETS = ['mnist-embedded', 'mnist', 'fashion-mnist'] as const;
+// Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
+const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
+const LOSS_NAMES = LOSSES.map((l) => l.name) as [(typeof LOSSES)[number]['name'], ...(typeof LOSSES)[number]['name'][]];
 
 const positiveInt = z.number().int().positive();
 
@@ -48,10 +52,10 @@ export const configSchema = z.strictObject({
   backend: z.enum(BACKENDS).default('auto'),
   model: modelSchema.default({ family: 'mlp-gan', latentDim: 100, gHidden: [256, 512, 1024], dHidden: [1024, 512, 256], leak: 0.2 }),
   /** Loss of the GAN rounds: non-saturating BCE (the seed's), computed from logits. */
-  loss: z.enum(['bce-ns', 'elbo']).default('bce-ns'),
+  loss: z.enum(LOSS_NAMES).default('bce-ns'),
   data: z
     .strictObject({
-      source: z.enum(DATASETS).default('mnist-embedded'),
+      source: z.enum(DATASET_SOURCES).default('mnist-embedded'),
       /** Folder of IDX files for the mnist / fashion-mnist sources. */
       dir: z.string().optional(),
     })

@@ -1,4 +1,4 @@
 // Losses: GAN objectives and the VAE objective.
 export { dLossSums, gLossSum } from './bce-ns.js';
 export { negElboSums, reparameterise } from './elbo.js';
-export { LOSSES, lossInfo } from './registry.js';
+export { LOSSES } from './registry.js';

@@ -119,9 +119,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 /** Copies the images of every micro-shard of global batch `batch` into one buffer per shard. */
 function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number, bytes: number): Uint8Array[] {
   const out: Uint8Array[] = [];
+  const per = data.height * data.width * data.channels;
   for (let s = 0; s < shards; s++) {
     const buf = new Uint8Array(bytes);
-    const per = data.height * data.width * data.channels;
     sampler.shard(batch, s).forEach((idx, j) => buf.set(data.pixels(idx), j * per));
     out.push(buf);
   }

@@ -1,21 +1,50 @@
-// The coordinator's side of the wire: binds the ROUTER socket, admits workers, runs rounds (weights out,
-// work out, gradients in, fixed-tree reduction) and fails loudly, never hangs, when a worker is lost.
+// The coordinator's side of the wire: binds the ROUTER socket (CURVE-encrypted when keys are set), admits
+// workers at any time, runs rounds (weights out, work out, gradients in, fixed-tree reduction) and keeps them
+// going when workers die, hang, leave or join: a lost worker's blocks are given to live ones, a silent or slow
+// one's are recomputed speculatively, the first valid result wins. The reduction order never depends on who
+// computed what, so none of this changes the result (DESIGN.md §3).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as zmq from 'zeromq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/index.js';
-import { ProtocolError, WorkerError } from '../src/errors.js';
-import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
+import { NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
+import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
+import type { CurveServer } from '../src/protocol/curve.js';
 import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
-import { describe, Membership, type Member } from './membership.js';
+import { describe, Membership, type Member, type WorkerState } from './membership.js';
+import { blockKey, RoundWork, type BlockResult } from './round-work.js';
+import { authorize } from './zap.js';
 
-const HEARTBEAT_MS = 1000;
+/** A straggler's block is copied to an idle worker once it has run this many times the round's median block time. */
+const STRAGGLER_FACTOR = 3;
+const STRAGGLER_MIN_MS = 1000;
+/** A block is never held by more than this many live workers at once (the original and one backup). */
+const MAX_COPIES = 2;
+/** A block that fails on this many different workers fails the run (it is the block, not the workers). */
+const MAX_BLOCK_FAILURES = 2;
+/** How often a paused coordinator says why. */
+const WAIT_LOG_MS = 5000;
 
 export interface ClusterOptions {
   config: Readonly<Config>;
   bind: string;
   token: string;
   log: Logger;
+  /** CURVE keys: when set, the socket is encrypted and only the listed worker keys get in. */
+  curve?: CurveServer;
+  /** Timeline of the cluster (joins, losses, blocks given and answered), for reports. */
+  onEvent?: (event: ClusterEvent) => void;
+}
+
+export interface ClusterEvent {
+  /** ms since the epoch */
+  t: number;
+  event: WorkerState | 'give' | 'result' | 'speculate' | 'pause' | 'resume';
+  worker?: string;
+  round?: number;
+  step?: number;
+  block?: string;
+  reason?: string;
 }
 
 /** One round's work order, as the trainer describes it. */
@@ -24,6 +53,8 @@ export interface RoundOrder {
   step: number;
   phase: string;
   tag: string;
+  /** Networks the round updates (for messages about it). */
+  nets: readonly string[];
   /** Per shard: its images (uint8, [shardSize, H, W, C]) when the phase uses data. */
   shardImages?: Uint8Array[];
   imageShape: number[];
@@ -42,14 +73,13 @@ export interface RoundResult {
 
 interface Pending {
   order: RoundOrder;
-  owner: Map<string, string>; // block key -> member id
-  results: Map<string, { grads: Float32Array[]; stats: Record<string, number> }>;
+  work: RoundWork;
   compute: number;
+  /** When the round first had open blocks and nobody to give them to. */
+  stalledSince?: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
-
-const key = (b: Block) => `${b.lo}:${b.n}`;
 
 export class Cluster {
   readonly runId = randomBytes(6).toString('hex');
@@ -59,52 +89,70 @@ export class Cluster {
   private pending?: Pending;
   private failure?: Error;
   private timer?: NodeJS.Timeout;
-  private joined?: () => void;
-  /** Rejecters of waits other than a round (joining) that a failure must end too. */
+  /** Wakes a wait for workers when membership changes. */
+  private wake?: () => void;
   private readonly waiters = new Set<(err: Error) => void>();
+  private stopAuth?: () => void;
   private closed = false;
+  private lastWaitLog = 0;
+  private readonly rejected = { shown: 0, hidden: 0, windowStart: 0 };
 
   constructor(private readonly opts: ClusterOptions) {
-    this.socket = new zmq.Router({ linger: 1000, mandatory: true, maxMessageSize: opts.config.cluster.maxMessageBytes });
+    const c = opts.config.cluster;
+    const curve = opts.curve;
+    this.socket = new zmq.Router({
+      linger: 1000,
+      mandatory: true,
+      maxMessageSize: c.maxMessageBytes,
+      heartbeatInterval: Math.round(c.heartbeatInterval * 1000),
+      heartbeatTimeout: Math.round(c.peerTimeout * 1000),
+      ...(curve ? { curveServer: true, curveSecretKey: curve.secretKey, curvePublicKey: curve.publicKey, zapDomain: `ganymede-${this.runId}` } : {}),
+    });
     this.out = new SendQueue(this.socket);
   }
 
   /** Binds and starts receiving; returns the bound endpoint (with the real port when it was 0). */
   async start(): Promise<string> {
+    if (this.opts.curve) {
+      this.stopAuth = await authorize(`ganymede-${this.runId}`, this.opts.curve.clients, (address, reason) =>
+        this.noteRejected({ from: address, err: `CURVE: ${reason}` }),
+      );
+    }
     await this.socket.bind(this.opts.bind);
     void this.receive();
-    this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    void this.watchConnections();
+    this.timer = setInterval(() => this.tick(), this.opts.config.cluster.heartbeatInterval * 1000);
     return this.socket.lastEndpoint ?? this.opts.bind;
   }
 
-  /** Workers the run needs (cluster.workers); more are turned away. */
+  /** Workers the run waits for at its start. */
   get expected(): number {
     return this.opts.config.cluster.workers;
   }
 
-  /** Resolves once cluster.workers workers have joined; rejects on failure or after `timeoutS` seconds. */
+  get maxWorkers(): number {
+    return this.opts.config.cluster.maxWorkers ?? this.expected;
+  }
+
+  /**
+   * Resolves once cluster.workers workers are healthy; after `timeoutS` seconds, starts with fewer when at
+   * least cluster.minWorkers are (the rest may join later), and rejects otherwise.
+   */
   async waitForWorkers(timeoutS: number): Promise<void> {
-    const n = this.expected;
-    if (this.failure) throw this.failure;
-    if (this.members.healthy().length >= n) return;
-    let timeout: NodeJS.Timeout | undefined;
-    let onFailure: ((err: Error) => void) | undefined;
-    await new Promise<void>((resolve, reject) => {
-      this.joined = resolve;
-      onFailure = reject;
-      this.waiters.add(reject);
-      timeout = setTimeout(
-        () => reject(new WorkerError(`only ${this.members.healthy().length} of ${n} workers joined within ${timeoutS} s`)),
-        timeoutS * 1000,
-      );
-    }).finally(() => {
-      clearTimeout(timeout);
-      if (onFailure) this.waiters.delete(onFailure);
-      this.joined = undefined;
+    const deadline = Date.now() + timeoutS * 1000;
+    await this.waitUntil(() => this.members.healthy().length >= this.expected, deadline);
+    const n = this.members.healthy().length;
+    if (n >= this.expected) return;
+    if (n >= this.opts.config.cluster.minWorkers) {
+      this.opts.log.warn({ healthy: n, expected: this.expected }, `only ${n} of ${this.expected} workers joined within ${timeoutS} s; starting, the others may join later`);
+      return;
+    }
+    throw new WorkerError(`only ${n} of ${this.expected} workers joined within ${timeoutS} s (cluster.minWorkers is ${this.opts.config.cluster.minWorkers})`, {
+      hint: 'are the workers running, pointed at this coordinator, and holding the same GANYMEDE_TOKEN (and CURVE keys)?',
     });
   }
 
-  /** Marks the run failed: the current (or next) round rejects with this error. */
+  /** Marks the run failed: the current (or next) round and every wait reject with this error. */
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
@@ -112,35 +160,96 @@ export class Cluster {
     for (const reject of this.waiters) reject(err);
   }
 
-  /** Sends WEIGHTS where needed and WORK to every healthy worker, gathers GRADS, and reduces them. */
+  /** Runs one round to completion over whichever workers are (or become) available. */
   async round(order: RoundOrder): Promise<RoundResult> {
     if (this.failure) throw this.failure;
+    await this.quorum();
     const workers = this.members.healthy();
-    if (workers.length === 0) throw new WorkerError('no worker is connected');
     const assignment = assignShards(this.opts.config.train.microShards, workers.length);
     const started = performance.now();
-    const done = new Promise<void>((resolve, reject) => {
-      this.pending = { order, owner: new Map(), results: new Map(), compute: 0, resolve, reject };
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    const pending = this.pending as Pending;
-    workers.forEach((m, i) => assignment[i].forEach((b) => pending.owner.set(key(b), m.id)));
-    await Promise.all(workers.map((m, i) => (assignment[i].length > 0 ? this.dispatch(m, order, assignment[i]) : undefined)));
+    const pending: Pending = { order, work: new RoundWork(assignment.flat()), compute: 0, resolve, reject };
+    this.pending = pending;
+    workers.forEach((m, i) => assignment[i].length > 0 && this.give(m, assignment[i]));
     const sent = performance.now();
     try {
       await done;
     } finally {
       this.pending = undefined;
+      for (const m of this.members.live()) m.outstanding.clear();
     }
     const received = performance.now();
     const total = reduceNode(
       0,
       this.opts.config.train.microShards,
-      (lo, n) => pending.results.get(`${lo}:${n}`),
+      (lo, n) => pending.work.result(lo, n),
       // In place: every block result is consumed exactly once.
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
     );
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
     return { grads: total.grads, stats: total.stats, timing };
+  }
+
+  /** Waits (logging why every few seconds) until at least cluster.minWorkers workers are healthy. */
+  private async quorum(): Promise<void> {
+    const { minWorkers, waitTimeout } = this.opts.config.cluster;
+    if (this.members.healthy().length >= minWorkers) return;
+    this.emit({ event: 'pause', reason: `${this.members.healthy().length} of ${minWorkers} workers` });
+    const deadline = Date.now() + waitTimeout * 1000;
+    await this.waitUntil(() => this.members.healthy().length >= minWorkers, deadline, () =>
+      this.opts.log.warn(
+        { healthy: this.members.healthy().length, minWorkers, failsIn: Math.round((deadline - Date.now()) / 1000) },
+        `paused: ${this.members.healthy().length} live workers, cluster.minWorkers is ${minWorkers}; waiting for workers to join`,
+      ),
+    );
+    if (this.members.healthy().length < minWorkers) {
+      throw new WorkerError(`fewer than cluster.minWorkers (${minWorkers}) workers for ${waitTimeout} s (cluster.waitTimeout)`, {
+        hint: 'start more workers (they may join at any time), or resume the run later from its last checkpoint',
+      });
+    }
+    this.emit({ event: 'resume' });
+    this.opts.log.info({ healthy: this.members.healthy().length }, 'enough workers again; going on');
+  }
+
+  /** Resolves when `ready()` holds or at `deadline`; rejects when the run fails. Calls `onWait` every few seconds. */
+  private async waitUntil(ready: () => boolean, deadline: number, onWait?: () => void): Promise<void> {
+    if (this.failure) throw this.failure;
+    onWait?.();
+    while (!ready() && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      let onFailure: ((err: Error) => void) | undefined;
+      await new Promise<void>((resolve, reject) => {
+        this.wake = resolve;
+        onFailure = reject;
+        this.waiters.add(reject);
+        timer = setTimeout(resolve, Math.min(WAIT_LOG_MS, Math.max(0, deadline - Date.now())));
+      }).finally(() => {
+        clearTimeout(timer);
+        if (onFailure) this.waiters.delete(onFailure);
+        this.wake = undefined;
+      });
+      if (!ready() && Date.now() < deadline && Date.now() - this.lastWaitLog >= WAIT_LOG_MS) {
+        this.lastWaitLog = Date.now();
+        onWait?.();
+      }
+    }
+  }
+
+  /** Gives blocks of the current round to a worker: WEIGHTS it lacks, then one WORK. A send that fails loses it. */
+  private give(m: Member, blocks: Block[]): void {
+    const p = this.pending;
+    if (!p) return;
+    p.work.give(m.id, blocks, Date.now());
+    for (const b of blocks) {
+      m.outstanding.add(blockKey(b));
+      this.emit({ event: 'give', worker: describe(m), round: p.order.round, step: p.order.step, block: blockKey(b) });
+    }
+    this.dispatch(m, p.order, blocks).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
   }
 
   private async dispatch(m: Member, order: RoundOrder, blocks: Block[]): Promise<void> {
@@ -170,19 +279,85 @@ export class Cluster {
     return this.out.send([m.identity, ...encode(header, tensors)]);
   }
 
-  private heartbeat(): void {
+  /** A worker is gone for good (dead, hung, cut off, or failed): its blocks go to others. */
+  private lose(m: Member, reason: string): void {
+    if (!this.members.move(m, 'lost')) return;
+    this.opts.log.warn({ worker: describe(m), reason }, `${describe(m)} lost: ${reason}; its blocks go to other workers`);
+    this.emit({ event: 'lost', worker: describe(m), reason });
+    this.pending?.work.drop(m.id);
+    this.rebalance();
+  }
+
+  /** Gives every orphaned block of the round to the least-busy healthy worker, and speculative copies to idle ones. */
+  private rebalance(): void {
+    const p = this.pending;
+    if (!p || this.failure) return;
+    const healthy = this.members.healthy();
+    const orphans = p.work.orphans();
+    if (orphans.length > 0 && healthy.length > 0) {
+      const given = new Map<Member, Block[]>();
+      for (const b of orphans) {
+        const load = (m: Member) => m.outstanding.size + (given.get(m)?.length ?? 0);
+        const target = healthy.reduce((best, m) => (load(m) < load(best) ? m : best));
+        given.set(target, [...(given.get(target) ?? []), b]);
+      }
+      for (const [m, blocks] of given) {
+        this.opts.log.info({ worker: describe(m), round: p.order.round, blocks: blocks.map(blockKey) }, 'reassigned blocks');
+        this.give(m, blocks);
+      }
+    }
+    const idle = this.members.healthy().filter((m) => m.outstanding.size === 0);
+    if (idle.length === 0) return;
+    const isSuspect = (id: string) => this.members.live().find((m) => m.id === id)?.state === 'suspect';
+    const copies = p.work.speculative(isSuspect, Date.now(), { factor: STRAGGLER_FACTOR, minMs: STRAGGLER_MIN_MS, maxCopies: MAX_COPIES });
+    copies.slice(0, idle.length).forEach((b, i) => {
+      this.opts.log.info({ worker: describe(idle[i]), round: p.order.round, block: blockKey(b) }, 'speculative copy of a slow block');
+      this.emit({ event: 'speculate', worker: describe(idle[i]), round: p.order.round, block: blockKey(b) });
+      this.give(idle[i], [b]);
+    });
+  }
+
+  private tick(): void {
     const now = Date.now();
-    const timeout = this.opts.config.cluster.heartbeatTimeout * 1000;
-    for (const m of this.members.all()) {
-      if (m.state !== 'healthy' && m.state !== 'joining') continue;
-      if (now - m.lastSeen > timeout) {
-        m.state = 'lost';
-        this.fail(new WorkerError(`${describe(m)} sent nothing for ${timeout / 1000} s: lost`, {
-          hint: 'surviving lost workers is not supported yet; the run stops here (resume from its last checkpoint)',
-        }));
+    const c = this.opts.config.cluster;
+    for (const m of this.members.live()) {
+      if (now - m.lastSeen > c.heartbeatTimeout * 1000) {
+        this.lose(m, `sent nothing for ${c.heartbeatTimeout} s (cluster.heartbeatTimeout)`);
         continue;
       }
-      this.send(m, { type: 'HEARTBEAT', run: this.runId }).catch(() => undefined);
+      if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > c.suspectAfter * 1000) {
+        this.members.move(m, 'suspect');
+        this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
+        this.emit({ event: 'suspect', worker: describe(m) });
+      }
+      this.send(m, { type: 'HEARTBEAT', run: this.runId }).catch((err: NodeJS.ErrnoException) =>
+        this.lose(m, `cannot be reached (${err.code ?? err.message})`),
+      );
+    }
+    this.rebalance();
+    this.checkStalled(now);
+  }
+
+  /** A round whose open blocks have nobody to go to waits for a worker, up to cluster.waitTimeout. */
+  private checkStalled(now: number): void {
+    const p = this.pending;
+    if (!p) return;
+    if (this.members.healthy().length > 0 || p.work.orphans().length === 0) {
+      p.stalledSince = undefined;
+      return;
+    }
+    p.stalledSince ??= now;
+    const { waitTimeout } = this.opts.config.cluster;
+    if (now - p.stalledSince > waitTimeout * 1000) {
+      this.fail(new WorkerError(`round ${p.order.round} (step ${p.order.step}) had no live worker for ${waitTimeout} s (cluster.waitTimeout)`, {
+        hint: 'start workers (they may join at any time), or resume the run later from its last checkpoint',
+      }));
+    } else if (now - this.lastWaitLog >= WAIT_LOG_MS) {
+      this.lastWaitLog = now;
+      this.opts.log.warn(
+        { round: p.order.round, failsIn: Math.round((waitTimeout * 1000 - (now - p.stalledSince)) / 1000) },
+        'paused: no live worker for the open blocks; waiting for workers to join',
+      );
     }
   }
 
@@ -191,20 +366,17 @@ export class Cluster {
       for await (const [identity, ...frames] of this.socket) {
         let msg: Message;
         try {
-          msg = decode(frames);
-          if (msg.header.type !== 'HELLO' && msg.header.run !== this.runId) {
-            throw new ProtocolError(`message for run '${msg.header.run}', this is run '${this.runId}'`);
-          }
+          // Gradients are checked for finiteness in grads(), where a bad value is a numerical fault, not a bad message.
+          msg = decode(frames, { checkFinite: false });
         } catch (err) {
           this.reject(identity, err as Error, frames);
           continue;
         }
-        const member = this.members.get(identity);
-        if (member) member.lastSeen = Date.now();
         try {
-          this.handle(identity, member, msg);
+          this.handle(identity, msg);
         } catch (err) {
-          this.reject(identity, err as Error, frames);
+          if (err instanceof NumericalError) this.pending?.reject(err);
+          else this.reject(identity, err as Error, frames);
         }
       }
     } catch (err) {
@@ -212,77 +384,185 @@ export class Cluster {
     }
   }
 
+  /** Logs refused connections (CURVE handshakes that failed). */
+  private async watchConnections(): Promise<void> {
+    try {
+      for await (const e of this.socket.events) {
+        if (e.type.startsWith('handshake:error')) {
+          const address = 'address' in e ? String(e.address) : '?';
+          this.noteRejected({ from: address, err: `${e.type}${'error' in e && e.error ? `: ${e.error.message}` : ''}` });
+        }
+      }
+    } catch {
+      // the socket closed
+    }
+  }
+
   /** Answers a bad message with ERROR (but never an ERROR with an ERROR) and logs it; never throws. */
   private reject(identity: Buffer, err: Error, frames?: Buffer[]): void {
-    this.opts.log.warn({ from: identity.toString('hex'), err: err.message }, 'rejected a message');
+    this.noteRejected({ from: identity.toString('hex'), err: err.message });
     if (frames && isError(frames)) return;
     const reply = encode({ type: 'ERROR', run: this.runId, code: 'bad-message', message: err.message });
     this.out.send([identity, ...reply]).catch(() => undefined);
   }
 
-  private handle(identity: Buffer, member: Member | undefined, msg: Message): void {
+  /** Logs a rejected message or connection; a flood is summarised (20 lines per 10 s, then a count). */
+  private noteRejected(what: { from: string; err: string }): void {
+    const now = Date.now();
+    const r = this.rejected;
+    if (now - r.windowStart > 10_000) {
+      if (r.hidden > 0) this.opts.log.warn({ count: r.hidden }, `${r.hidden} more messages or connections rejected in the last 10 s`);
+      Object.assign(r, { shown: 0, hidden: 0, windowStart: now });
+    }
+    if (r.shown++ < 20) this.opts.log.warn(what, 'rejected a message');
+    else r.hidden++;
+  }
+
+  private handle(identity: Buffer, msg: Message): void {
     const { header } = msg;
-    if (header.type !== 'HELLO' && !member) throw new ProtocolError(`${header.type} from a worker that has not said HELLO`);
+    const member = this.members.get(identity);
+    if (!member) {
+      if (header.type === 'HELLO') return this.hello(identity, header);
+      if (header.type === 'ERROR' || header.type === 'LEAVE') return;
+      // A worker this coordinator does not know: it was declared lost, or this coordinator restarted.
+      void this.out
+        .send([identity, ...encode({ type: 'ERROR', run: this.runId, code: 'rejoin', message: `coordinator run ${this.runId} does not know this worker: say HELLO` })])
+        .catch(() => undefined);
+      return;
+    }
+    if (header.run !== this.runId) throw new ProtocolError(`message for run '${header.run}', this is run '${this.runId}'`);
+    member.lastSeen = Date.now();
+    if (member.state === 'suspect' && this.members.move(member, 'healthy')) {
+      this.opts.log.info({ worker: describe(member) }, 'suspect worker answered again');
+      this.emit({ event: 'healthy', worker: describe(member) });
+    }
+    if (member.state === 'joining' && header.type !== 'HELLO') this.ready(member);
     switch (header.type) {
       case 'HELLO':
-        return this.hello(identity, member, header);
+        throw new ProtocolError('a second HELLO from the same connection');
       case 'HEARTBEAT':
         return;
       case 'GRADS':
-        return this.grads(member as Member, header, msg.tensors);
+        return this.grads(member, header, msg.tensors);
       case 'LEAVE':
-        (member as Member).state = 'left';
-        return this.fail(new WorkerError(`${describe(member as Member)} left the run: ${header.reason}`));
-      case 'ERROR':
-        if (header.code === 'bad-message') {
-          this.opts.log.warn({ worker: describe(member as Member), message: header.message }, 'a worker rejected a message');
-          return;
+        if (this.members.move(member, 'left')) {
+          this.opts.log.info({ worker: describe(member), reason: header.reason }, 'worker left');
+          this.emit({ event: 'left', worker: describe(member), reason: header.reason });
+          this.pending?.work.drop(member.id);
+          this.rebalance();
         }
-        (member as Member).state = 'lost';
-        return this.fail(new WorkerError(`${describe(member as Member)} failed: ${header.message}`));
+        return;
+      case 'ERROR':
+        return this.workerError(member, header);
       default:
         throw new ProtocolError(`unexpected ${header.type} message at the coordinator`);
     }
   }
 
-  private hello(identity: Buffer, existing: Member | undefined, header: HeaderOf<'HELLO'>): void {
+  private hello(identity: Buffer, header: HeaderOf<'HELLO'>): void {
     const expected = Buffer.from(this.opts.token);
     const given = Buffer.from(header.token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProtocolError('HELLO with a wrong run token');
-    if (existing) throw new ProtocolError('a second HELLO from the same connection');
-    if (this.members.healthy().length >= this.expected) throw new ProtocolError(`the run is full (${this.expected} workers)`);
+    const refuse = (message: string) => {
+      this.noteRejected({ from: identity.toString('hex'), err: message });
+      void this.out.send([identity, ...encode({ type: 'ERROR', run: this.runId, code: 'refused', message })]).catch(() => undefined);
+    };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse('HELLO with a wrong run token');
+    const taken = this.members.live().filter((m) => m.state !== 'suspect').length;
+    if (taken >= this.maxWorkers) return refuse(`the run is full (cluster.maxWorkers is ${this.maxWorkers})`);
     const m = this.members.add(identity, { rank: header.rank, pid: header.pid, host: header.host });
-    m.state = 'healthy';
-    this.opts.log.info({ worker: describe(m) }, 'worker joined');
-    void this.send(m, { type: 'WELCOME', run: this.runId, workerId: m.id, config: this.opts.config });
-    if (this.members.healthy().length >= this.expected) this.joined?.();
+    this.opts.log.info({ worker: describe(m) }, 'worker joining');
+    this.emit({ event: 'joining', worker: describe(m) });
+    this.send(m, { type: 'WELCOME', run: this.runId, workerId: m.id, config: this.opts.config }).catch((err: NodeJS.ErrnoException) =>
+      this.lose(m, `cannot be reached (${err.code ?? err.message})`),
+    );
+  }
+
+  /** A joining worker's first message after WELCOME: its replica is built, it can take work. */
+  private ready(m: Member): void {
+    if (!this.members.move(m, 'healthy')) return;
+    this.opts.log.info({ worker: describe(m), healthy: this.members.healthy().length }, 'worker joined');
+    this.emit({ event: 'healthy', worker: describe(m) });
+    this.wake?.();
+    this.rebalance();
+  }
+
+  private workerError(m: Member, header: HeaderOf<'ERROR'>): void {
+    const p = this.pending;
+    const inRound = p !== undefined && header.round === p.order.round;
+    switch (header.code) {
+      case 'non-finite':
+        if (inRound) throw new NumericalError(`${header.message} (from ${describe(m)})`);
+        return;
+      case 'worker-failed': {
+        const failures = inRound && header.block ? p.work.fail(m.id, header.block) : 0;
+        this.lose(m, `failed: ${header.message}`);
+        if (failures >= MAX_BLOCK_FAILURES) {
+          this.fail(new WorkerError(`block ${blockKey(header.block as Block)} of step ${p?.order.step} failed on ${failures} workers: ${header.message}`));
+        }
+        return;
+      }
+      default:
+        // The worker dropped something we sent. When it is this round's WORK, the worker no longer holds its
+        // blocks: resend its weights and give the blocks out again.
+        this.opts.log.warn({ worker: describe(m), code: header.code, message: header.message }, 'a worker rejected a message');
+        if (inRound && m.outstanding.size > 0) {
+          p.work.drop(m.id);
+          m.outstanding.clear();
+          m.sent = {};
+          this.rebalance();
+        }
+    }
   }
 
   private grads(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
     const p = this.pending;
     if (!p || header.round !== p.order.round) {
-      this.opts.log.warn({ worker: describe(m), round: header.round }, 'late or unexpected GRADS dropped');
+      this.opts.log.debug({ worker: describe(m), round: header.round }, 'late GRADS dropped');
       return;
     }
-    const k = key(header.block);
-    if (p.owner.get(k) !== m.id) throw new ProtocolError(`GRADS for block ${k} of round ${header.round}, which this worker was not given`);
-    if (p.results.has(k)) return; // a duplicate: the first result wins
+    const k = blockKey(header.block);
+    if (!p.work.wasGiven(m.id, header.block)) {
+      throw new ProtocolError(`GRADS for block ${k} of round ${header.round}, which this worker was not given`);
+    }
+    m.outstanding.delete(k);
+    if (p.work.isDone(header.block)) return; // a duplicate (speculative copy): the first result won
     const sizes = p.order.gradSizes;
     if (tensors.length !== sizes.length || tensors.some((t, i) => t.dtype !== 'float32' || t.data.length !== sizes[i])) {
+      p.work.drop(m.id);
+      this.rebalance();
       throw new ProtocolError(`GRADS round ${header.round} block ${k}: expected ${sizes.length} float32 tensors of sizes [${sizes}]`);
     }
-    p.results.set(k, { grads: tensors.map((t) => t.data as Float32Array), stats: header.stats });
+    const grads = tensors.map((t) => t.data as Float32Array);
+    const bad = grads.findIndex((g) => !allFinite(g));
+    const badStat = Object.entries(header.stats).find(([, v]) => !Number.isFinite(v));
+    if (bad >= 0 || badStat) {
+      const o = p.order;
+      const what = bad >= 0 ? `gradient tensor ${bad}` : `statistic ${badStat?.[0]}`;
+      throw new NumericalError(
+        `non-finite ${what} of ${o.nets.join('+')} in step ${o.step} (${o.tag} round), micro-shards ${header.block.lo}..${header.block.lo + header.block.n - 1}, from ${describe(m)}`,
+      );
+    }
+    const result: BlockResult = { grads, stats: header.stats };
+    p.work.accept(m.id, header.block, result, Date.now());
+    this.emit({ event: 'result', worker: describe(m), round: header.round, step: p.order.step, block: k });
     p.compute = Math.max(p.compute, header.computeMs);
-    if (p.results.size === p.owner.size) p.resolve();
+    if (p.work.complete()) p.resolve();
+    else this.rebalance();
+  }
+
+  private emit(e: Omit<ClusterEvent, 't'>): void {
+    this.opts.onEvent?.({ t: Date.now(), ...e });
   }
 
   /** Tells every worker to stop and closes the socket. */
   async close(reason: string): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
-    const live = this.members.all().filter((m) => m.state === 'healthy');
+    const live = this.members.live();
     await Promise.all(live.map((m) => this.send(m, { type: 'SHUTDOWN', run: this.runId, reason }).catch(() => undefined)));
     this.closed = true;
     this.socket.close();
+    this.stopAuth?.();
   }
 }
+

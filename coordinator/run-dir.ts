@@ -50,6 +50,11 @@ export class RunDir {
     appendFileSync(this.file('metrics.jsonl'), JSON.stringify(line) + '\n');
   }
 
+  /** The cluster's timeline (joins, losses, blocks given and answered): one JSON line per event in cluster.jsonl. */
+  appendEvent(event: object): void {
+    appendFileSync(this.file('cluster.jsonl'), JSON.stringify(event) + '\n');
+  }
+
   /** On resume: drops metric lines of steps after the checkpoint, which the resumed run computes again. */
   truncateMetricsAfter(step: number): void {
     const file = this.file('metrics.jsonl');

@@ -11,6 +11,7 @@ import type { Config } from '../src/config/index.js';
 import { loadDataset, type Dataset } from '../src/data/index.js';
 import { modelFamily } from '../src/models/index.js';
 import { InterruptedError } from '../src/errors.js';
+import type { CurveServer } from '../src/protocol/curve.js';
 import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
@@ -24,6 +25,8 @@ export interface CoordinatorRunOptions {
   /** Where to bind; default a fresh ipc:// endpoint in the temp folder. */
   bind?: string;
   token?: string;
+  /** CURVE keys of the coordinator (cluster mode). */
+  curve?: CurveServer;
   /** Backend for spawned workers, overriding the config's. */
   workerBackend?: string;
   resume?: LoadedCheckpoint;
@@ -61,14 +64,22 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
 
   const ipc = opts.bind ? undefined : path.join(os.tmpdir(), `ganymede-${process.pid}-${randomBytes(4).toString('hex')}.ipc`);
   const token = opts.token ?? randomBytes(16).toString('hex');
-  const cluster = new Cluster({ config, bind: opts.bind ?? `ipc://${ipc}`, token, log });
+  const cluster = new Cluster({
+    config, bind: opts.bind ?? `ipc://${ipc}`, token, log, curve: opts.curve,
+    onEvent: (e) => opts.run.appendEvent(e),
+  });
   const endpoint = await cluster.start();
   opts.onListening?.(endpoint);
   const workers =
     opts.spawn
       ? new LocalWorkers({
           count: config.cluster.workers, endpoint, token, logDir: opts.run.file('logs'), backend: opts.workerBackend,
+          maxRestarts: config.cluster.maxRestarts,
           onFailure: (err) => cluster.fail(err),
+          onRestart: (message) => {
+            log.warn(message);
+            opts.onEvent?.(message);
+          },
         })
       : undefined;
   const interrupt = (signal: NodeJS.Signals) =>

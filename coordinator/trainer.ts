@@ -1,7 +1,9 @@
 // The training loop: for each step, the schedule's rounds through the cluster, the optimizer on the master
 // weights, then metrics, sample grids, evaluation and checkpoints.
 import type { Logger } from 'pino';
-import { saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
+import { loadNewestValid, saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
+import { NumericalError } from '../src/errors.js';
+import { allFinite } from '../src/protocol/index.js';
 import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
@@ -38,7 +40,7 @@ export interface TrainResult {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, run, cluster, data } = opts;
   const image = { height: data.height, width: data.width, channels: data.channels };
-  const master = opts.resume ? MasterState.restore(config, image, opts.resume) : MasterState.fresh(config, image);
+  let master = opts.resume ? MasterState.restore(config, image, opts.resume) : MasterState.fresh(config, image);
   const { batchSize, microShards, steps } = config.train;
   const sampler = new Sampler({ seed: config.seed, count: data.count, batchSize, microShards });
   const pixelsPer = data.height * data.width * data.channels;
@@ -47,31 +49,57 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let round = (opts.resume?.meta.round as number | undefined) ?? 0;
   let checkpoint = opts.resume?.dir ?? '';
   const result: TrainResult = { steps: 0, checkpoint };
-  const start = opts.resume?.step ?? 0;
+  let rollbacks = 0;
+  let step = opts.resume?.step ?? 0;
+  const imageShape = [data.height, data.width, data.channels];
   try {
-    for (let step = start; step < steps; step++) {
+    while (step < steps) {
       const t0 = performance.now();
       const plan = schedule(step, config);
       let stats: Record<string, number> = {};
       const time = { send: 0, wait: 0, reduce: 0, compute: 0, optim: 0 };
-      for (const r of plan.rounds) {
-        const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
-        const weights = Object.fromEntries(
-          Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
-        );
-        const res = await cluster.round({
-          round: round++, step, phase: r.phase, tag: r.tag, shardImages,
-          imageShape: [data.height, data.width, data.channels], weights,
-          gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
-        });
-        const t1 = performance.now();
-        master.apply(r.phase, res.grads, plan.lr[r.phase]);
-        time.optim += performance.now() - t1;
-        time.send += res.timing.send;
-        time.wait += res.timing.wait;
-        time.reduce += res.timing.reduce;
-        time.compute += res.timing.compute;
-        stats = addStats(stats, res.stats);
+      try {
+        for (const r of plan.rounds) {
+          const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
+          const weights = Object.fromEntries(
+            Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
+          );
+          const nets = master.family.phases[r.phase].updates;
+          const res = await cluster.round({
+            round: round++, step, phase: r.phase, tag: r.tag, nets, shardImages, imageShape, weights,
+            gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
+          });
+          const t1 = performance.now();
+          master.apply(r.phase, res.grads, plan.lr[r.phase]);
+          if (!master.phaseWeights(r.phase).every(allFinite)) {
+            throw new NumericalError(`non-finite weights of ${nets.join('+')} after the ${r.tag} update of step ${step}`);
+          }
+          time.optim += performance.now() - t1;
+          time.send += res.timing.send;
+          time.wait += res.timing.wait;
+          time.reduce += res.timing.reduce;
+          time.compute += res.timing.compute;
+          stats = addStats(stats, res.stats);
+        }
+      } catch (err) {
+        if (!(err instanceof NumericalError)) throw err;
+        if (config.train.onNonFinite === 'fail') {
+          throw new NumericalError(err.message, {
+            hint: 'set train.onNonFinite: rollback to restore the last checkpoint and go on; a repeated fault usually means a learning rate too high',
+          });
+        }
+        if (++rollbacks > config.train.maxRollbacks) {
+          throw new NumericalError(`${err.message}; gave up after ${config.train.maxRollbacks} rollbacks (train.maxRollbacks)`);
+        }
+        const ckpt = await loadNewestValid(run.dir, (dir, e) => opts.log.warn({ checkpoint: dir, err: e.message }, 'skipping a corrupt checkpoint'));
+        master.dispose();
+        master = ckpt ? MasterState.restore(config, image, ckpt) : MasterState.fresh(config, image);
+        for (const net of Object.values(ckpt?.networks ?? {})) net.dispose();
+        step = ckpt?.step ?? 0;
+        run.truncateMetricsAfter(step);
+        opts.log.warn({ err: err.message, to: ckpt?.dir ?? 'the initial weights', step, rollback: rollbacks }, 'numerical fault: rolled back');
+        opts.onEvent?.(`numerical fault (${err.message}); rolled back to step ${step} (${rollbacks} of ${config.train.maxRollbacks})`);
+        continue;
       }
       const done = step + 1;
       const seconds = (performance.now() - t0) / 1000;
@@ -109,12 +137,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       result.steps = done;
       result.checkpoint = checkpoint;
+      step = done;
     }
   } finally {
     master.dispose();
   }
   return result;
 }
+
 
 /** Copies the images of every micro-shard of global batch `batch` into one buffer per shard. */
 function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number, bytes: number): Uint8Array[] {

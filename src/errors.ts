@@ -31,3 +31,6 @@ export class UsageError extends GanymedeError {}
 
 /** The run was stopped by a signal (Ctrl-C, SIGTERM); its last checkpoint can be resumed. */
 export class InterruptedError extends GanymedeError {}
+
+/** A loss, gradient or weight became NaN or infinite (names the step, round phase, network and shard). */
+export class NumericalError extends GanymedeError {}

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../src/config/index.js';
 import { modelFamily, type ImageShape } from '../src/models/index.js';
-import type { WireTensor } from '../src/protocol/index.js';
-import { ProtocolError } from '../src/errors.js';
+import { allFinite, type WireTensor } from '../src/protocol/index.js';
+import { NumericalError, ProtocolError } from '../src/errors.js';
 import { shardGradients, type Replica, type ShardTask } from '../src/train/shard-gradients.js';
 import { addInto, addStats, reduceNode, type Block } from '../src/train/reduce.js';
 
@@ -44,7 +44,11 @@ export class ModelReplica {
   async block(block: Block, task: (shard: number) => ShardTask): Promise<{ grads: Float32Array[]; stats: Record<string, number> }> {
     const leaves = new Map<number, { grads: Float32Array[]; stats: Record<string, number> }>();
     for (let s = block.lo; s < block.lo + block.n; s++) {
-      leaves.set(s, shardGradients(this.replica, task(s)));
+      const t = task(s);
+      const leaf = shardGradients(this.replica, t);
+      this.poison?.(t, leaf.grads);
+      this.checkFinite(t, leaf);
+      leaves.set(s, leaf);
       await new Promise((resolve) => setImmediate(resolve));
     }
     return reduceNode(
@@ -53,6 +57,19 @@ export class ModelReplica {
       (lo, n) => (n === 1 ? leaves.get(lo) : undefined),
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }), // leaves are ours
     );
+  }
+
+  /** A test hook that may corrupt a shard's gradient (fault injection; see worker.ts). */
+  poison?: (task: ShardTask, grads: Float32Array[]) => void;
+
+  /** A NaN or infinity in a shard's statistics or gradient is a NumericalError naming the shard, step and networks. */
+  private checkFinite(t: ShardTask, leaf: { grads: Float32Array[]; stats: Record<string, number> }): void {
+    const nets = this.replica.family.phases[t.phase].updates.join('+');
+    const stat = Object.entries(leaf.stats).find(([, v]) => !Number.isFinite(v));
+    const grad = leaf.grads.findIndex((g) => !allFinite(g));
+    if (!stat && grad < 0) return;
+    const what = stat ? `${stat[0]} = ${stat[1]}` : `gradient tensor ${grad}`;
+    throw new NumericalError(`non-finite ${what} of ${nets} in micro-shard ${t.shard} of step ${t.step} (${t.tag} round)`);
   }
 
   dispose(): void {

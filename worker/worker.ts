@@ -1,13 +1,17 @@
 // The worker process: connects to the coordinator, holds a model replica, computes gradients for the
-// micro-shards it is assigned, and replies; stateless between rounds apart from weights by version.
+// micro-shards it is assigned, and replies; stateless between rounds apart from weights by version. It
+// outlives its coordinator's restarts: ZeroMQ reconnects, and a coordinator that does not know it says
+// "rejoin", so it says HELLO again and is sent the current weights.
 import os from 'node:os';
 import * as zmq from 'zeromq';
 import type { Logger } from 'pino';
 import { initBackend, type BackendName } from '../src/backend/index.js';
-import { resolveConfig, type Config } from '../src/config/index.js';
-import { GanymedeError, ProtocolError, WorkerError } from '../src/errors.js';
+import { configSchema, resolveConfig, type Config } from '../src/config/index.js';
+import { GanymedeError, NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
 import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
-import { ModelReplica } from './replica.js';
+import type { CurveClient } from '../src/protocol/curve.js';
+import type { ShardTask } from '../src/train/shard-gradients.js';
+import { MNIST_IMAGE, ModelReplica } from './replica.js';
 
 export interface WorkerOptions {
   /** tcp://host:port or ipc://path of the coordinator. */
@@ -15,14 +19,19 @@ export interface WorkerOptions {
   /** This worker's rank (-1 when none was given). */
   rank: number;
   token: string;
+  /** CURVE keys: encrypt, and accept only the coordinator with this public key. */
+  curve?: CurveClient;
   /** Overrides the config's backend when set. */
   backend?: BackendName;
-  /** Seconds without a message from the coordinator before giving up (before the config arrives). */
-  heartbeatTimeout?: number;
+  /** Seconds to wait for a first answer from the coordinator (after that, the run's cluster.reconnectTimeout). */
+  connectTimeout?: number;
   log: Logger;
 }
 
-const HEARTBEAT_MS = 1000;
+/** Socket-level liveness before the run's config is known: the schema's defaults. */
+const DEFAULTS = configSchema.parse({}).cluster;
+/** Least time between two HELLOs when a coordinator keeps saying "rejoin". */
+const HELLO_GAP_MS = 1000;
 
 export class Worker {
   private readonly socket: zmq.Dealer;
@@ -31,30 +40,42 @@ export class Worker {
   private config?: Readonly<Config>;
   private replica?: ModelReplica;
   private lastHeard = Date.now();
+  private lastHello = 0;
   private timer?: NodeJS.Timeout;
   private failure?: Error;
+  private leaving?: string;
+  private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
 
   constructor(private readonly opts: WorkerOptions) {
-    this.socket = new zmq.Dealer({ linger: 1000, maxMessageSize: 1024 * 1024 * 1024 });
+    const curve = opts.curve;
+    this.socket = new zmq.Dealer({
+      linger: 1000,
+      maxMessageSize: 1024 * 1024 * 1024,
+      heartbeatInterval: Math.round(DEFAULTS.heartbeatInterval * 1000),
+      heartbeatTimeout: Math.round(DEFAULTS.peerTimeout * 1000),
+      ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
+    });
     this.out = new SendQueue(this.socket);
   }
 
-  /** Runs until the coordinator says SHUTDOWN (resolves) or the worker fails (rejects). */
+  /** Runs until the coordinator says SHUTDOWN or the worker leaves (resolves), or the worker fails (rejects). */
   async run(): Promise<void> {
     const { log } = this.opts;
     this.socket.connect(this.opts.coordinator);
-    log.info({ coordinator: this.opts.coordinator, rank: this.opts.rank }, 'worker connecting');
-    await this.send({
-      type: 'HELLO', run: '', token: this.opts.token, rank: this.opts.rank, pid: process.pid,
-      host: os.hostname(), backend: this.opts.backend ?? '',
-    });
-    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
+    log.info({ coordinator: this.opts.coordinator, rank: this.opts.rank, curve: Boolean(this.opts.curve) }, 'worker connecting');
+    await this.hello();
+    this.timer = setInterval(() => this.tick(), (this.config?.cluster.heartbeatInterval ?? DEFAULTS.heartbeatInterval) * 1000);
     try {
       for await (const frames of this.socket) {
         this.lastHeard = Date.now();
         if (await this.handle(frames)) break;
+        if (this.leaving) break;
       }
       if (this.failure) throw this.failure;
+      if (this.leaving) {
+        await this.send({ type: 'LEAVE', run: this.runId, reason: this.leaving });
+        log.info({ reason: this.leaving }, 'left the run');
+      }
     } finally {
       clearInterval(this.timer);
       this.replica?.dispose();
@@ -62,11 +83,25 @@ export class Worker {
     }
   }
 
+  /** Leaves the run cleanly (e.g. on SIGTERM): after the block in hand, LEAVE, then run() resolves. */
+  leave(reason: string): void {
+    // The receive loop stops after the message in hand (the coordinator's heartbeats wake an idle one).
+    this.leaving = reason;
+  }
+
+  private async hello(): Promise<void> {
+    this.lastHello = Date.now();
+    await this.send({
+      type: 'HELLO', run: '', token: this.opts.token, rank: this.opts.rank, pid: process.pid,
+      host: os.hostname(), backend: this.opts.backend ?? '',
+    });
+  }
+
   private tick(): void {
-    const timeout = (this.config?.cluster.heartbeatTimeout ?? this.opts.heartbeatTimeout ?? 30) * 1000;
-    if (Date.now() - this.lastHeard > timeout) {
-      this.failure = new WorkerError(`no message from the coordinator at ${this.opts.coordinator} for ${timeout / 1000} s`, {
-        hint: 'is the coordinator running and reachable?',
+    const timeout = this.config ? this.config.cluster.reconnectTimeout : (this.opts.connectTimeout ?? 300);
+    if (Date.now() - this.lastHeard > timeout * 1000) {
+      this.failure = new WorkerError(`no message from the coordinator at ${this.opts.coordinator} for ${timeout} s`, {
+        hint: 'is the coordinator running and reachable, with the same token and CURVE keys?',
       });
       this.socket.close();
       return;
@@ -83,7 +118,7 @@ export class Worker {
     let msg: Message;
     try {
       msg = decode(frames);
-      // WELCOME tells the run id; an ERROR may come before it (a refused HELLO).
+      // WELCOME tells the run id; an ERROR may come before it (a refused HELLO, a "rejoin").
       if (msg.header.type !== 'WELCOME' && msg.header.type !== 'ERROR' && msg.header.run !== this.runId) {
         throw new ProtocolError(`message for run '${msg.header.run}', this worker is in run '${this.runId}'`);
       }
@@ -111,21 +146,44 @@ export class Worker {
           this.opts.log.info({ reason: header.reason }, 'coordinator says shut down');
           return true;
         case 'ERROR':
-          this.failure = new WorkerError(`coordinator rejected this worker: ${header.message}`);
-          return true;
+          return this.coordinatorError(header);
         default:
           throw new ProtocolError(`unexpected ${header.type} message at a worker`);
       }
     } catch (err) {
       const e = err as Error;
+      const round = 'round' in header ? { round: header.round } : {};
+      if (err instanceof NumericalError) {
+        // Not this worker's fault: the coordinator's train.onNonFinite policy decides what happens next.
+        this.opts.log.error({ err: e.message }, 'numerical fault');
+        const block = (err as NumericalError & { block?: { lo: number; n: number } }).block;
+        await this.send({ type: 'ERROR', run: this.runId, code: 'non-finite', message: e.message, ...round, ...(block ? { block } : {}) });
+        return false;
+      }
       this.opts.log.error({ err: e.message }, `failed on ${header.type}`);
-      await this.send({
-        type: 'ERROR', run: this.runId, code: err instanceof ProtocolError ? 'bad-message' : 'worker-failed',
-        message: e.message, ...('round' in header ? { round: header.round } : {}),
-      });
+      const code = err instanceof ProtocolError ? 'bad-message' : 'worker-failed';
+      await this.send({ type: 'ERROR', run: this.runId, code, message: e.message, ...round });
       if (err instanceof ProtocolError) return false;
       this.failure = err instanceof GanymedeError ? err : new WorkerError(`worker failed: ${e.message}`, { cause: e });
       return true;
+    }
+  }
+
+  private async coordinatorError(header: HeaderOf<'ERROR'>): Promise<boolean> {
+    switch (header.code) {
+      case 'rejoin':
+        // The coordinator restarted, or gave this worker up while it was unreachable: join again.
+        if (Date.now() - this.lastHello < HELLO_GAP_MS) return false;
+        this.opts.log.warn({ message: header.message }, 'the coordinator does not know this worker; joining again');
+        this.runId = '';
+        await this.hello();
+        return false;
+      case 'refused':
+        this.failure = new WorkerError(`coordinator refused this worker: ${header.message}`);
+        return true;
+      default:
+        this.opts.log.warn({ code: header.code, message: header.message }, 'the coordinator rejected a message');
+        return false;
     }
   }
 
@@ -135,12 +193,18 @@ export class Worker {
   }
 
   private async welcome(header: HeaderOf<'WELCOME'>): Promise<void> {
-    this.runId = header.run;
-    this.config = resolveConfig(header.config as Record<string, unknown>, 'config from the coordinator');
-    const choice = await initBackend(this.opts.backend ?? this.config.backend);
-    this.opts.log.info({ run: this.runId, workerId: header.workerId, backend: choice.name, reason: choice.reason }, 'joined run');
+    // WELCOME answers HELLO: one that comes while this worker is in a run is out of order.
+    if (this.runId) throw new ProtocolError(`WELCOME for run '${header.run}' while in run '${this.runId}'`);
+    const config = resolveConfig(header.config as Record<string, unknown>, 'config from the coordinator');
+    const choice = await initBackend(this.opts.backend ?? config.backend);
     this.replica?.dispose();
-    this.replica = new ModelReplica(this.config);
+    this.replica = new ModelReplica(config);
+    this.replica.poison = this.chaosNan && ((task, grads) => this.chaosNan?.(this.opts.rank, task, grads));
+    this.config = config;
+    this.runId = header.run;
+    this.opts.log.info({ run: this.runId, workerId: header.workerId, backend: choice.name, reason: choice.reason }, 'joined run');
+    // The first message after WELCOME tells the coordinator this worker is ready for work.
+    await this.send({ type: 'HEARTBEAT', run: this.runId });
   }
 
   private async work(header: HeaderOf<'WORK'>, tensors: WireTensor[]): Promise<void> {
@@ -151,11 +215,29 @@ export class Worker {
       }
     }
     const pixels = new Map(tensors.map((t) => [t.name, t]));
+    const usesData = replica.replica.family.phases[header.phase]?.usesData;
+    if (usesData === undefined) throw new ProtocolError(`WORK round ${header.round}: unknown phase '${header.phase}'`);
+    const { batchSize, microShards } = replica.replica.config.train;
+    if (header.shardSize !== batchSize / microShards) throw new ProtocolError(`WORK round ${header.round}: shardSize ${header.shardSize}, the run's is ${batchSize / microShards}`);
+    const outside = header.blocks.find((b) => b.lo + b.n > microShards);
+    if (outside) throw new ProtocolError(`WORK round ${header.round}: block ${outside.lo}:${outside.n} is outside the ${microShards} micro-shards`);
+    const imageSize = [header.shardSize, MNIST_IMAGE.height, MNIST_IMAGE.width, MNIST_IMAGE.channels].join(',');
+    for (const block of header.blocks) {
+      for (let s = block.lo; s < block.lo + block.n && usesData; s++) {
+        const x = pixels.get(`x/${s}`);
+        if (!x || x.dtype !== 'uint8' || x.shape.join(',') !== imageSize) {
+          throw new ProtocolError(`WORK round ${header.round}: no uint8 pixels [${imageSize}] for micro-shard ${s}`);
+        }
+      }
+    }
     for (const block of header.blocks) {
       const started = performance.now();
       const result = await replica.block(block, (shard) => {
         const x = pixels.get(`x/${shard}`);
         return { phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize, x: x?.data as Uint8Array | undefined };
+      }).catch((err: unknown) => {
+        if (err instanceof NumericalError) throw Object.assign(err, { block });
+        throw err;
       });
       const grads: WireTensor[] = result.grads.map((data, i) => ({ name: `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
@@ -164,4 +246,22 @@ export class Worker {
       );
     }
   }
+}
+
+/**
+ * Fault injection for tests and drills (README "Failure and recovery"): GANYMEDE_CHAOS_NAN=<step>[:<rank>][:always]
+ * makes the first micro-shard this process computes at that step (on the worker of that rank, when given)
+ * produce a NaN gradient: once per process, or every time with `always`.
+ */
+function nanInjection(spec: string | undefined): ((rank: number, task: ShardTask, grads: Float32Array[]) => void) | undefined {
+  if (!spec) return undefined;
+  const [stepText, rankText, mode] = spec.split(':');
+  const step = Number(stepText);
+  const rank = rankText ? Number(rankText) : undefined;
+  let done = false;
+  return (myRank, task, grads) => {
+    if (done || task.step !== step || (rank !== undefined && rank !== myRank)) return;
+    done = mode !== 'always';
+    grads[0][0] = Number.NaN;
+  };
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
 import { fileIOHandler, MODEL_JSON } from './io-handler.js';
 import { canonicalJson, firstDifference, readJsonFile, showValue } from './json.js';
-import { checkName, parseCheckpointDirName } from './layout.js';
+import { checkName, listCheckpoints, parseCheckpointDirName } from './layout.js';
 import { CONFIG_JSON, META_JSON, readVerifiedManifest, zodProblem, type Manifest } from './manifest.js';
 import { STATE_JSON, decodeState, stateIndexSchema } from './state.js';
 import type { LoadOptions, LoadedCheckpoint, NamedArray } from './types.js';
@@ -93,4 +93,20 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   const state = await readState(dir, manifest);
   const networks = await readNetworks(dir, manifest);
   return { dir, step, config, networks, state, meta };
+}
+
+/**
+ * Loads the newest checkpoint of a run that passes verification, newest first: a corrupt or half-written
+ * one is skipped (reported through `onSkip`) in favour of the one before it. Undefined when none is valid.
+ */
+export async function loadNewestValid(runDir: string, onSkip: (dir: string, err: CheckpointError) => void): Promise<LoadedCheckpoint | undefined> {
+  for (const { dir } of listCheckpoints(runDir).reverse()) {
+    try {
+      return await loadCheckpoint(dir);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      onSkip(dir, err);
+    }
+  }
+  return undefined;
 }

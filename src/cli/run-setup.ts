@@ -1,7 +1,8 @@
 // Turns train/coordinator flags into a run: a resolved config and a run folder, new or resumed. Everything is
 // validated before anything is written, so a bad flag never leaves or alters a folder.
 import path from 'node:path';
-import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/index.js';
+import type { Logger } from 'pino';
+import { latestCheckpoint, loadCheckpoint, loadNewestValid, type LoadedCheckpoint } from '../checkpoint/index.js';
 import { applyOverrides, isResumable, loadConfig, RESUMABLE_KEYS, resolveConfig, resultDifference, type Config } from '../config/index.js';
 import { CheckpointError, ConfigError, UsageError } from '../errors.js';
 import { existsSync } from 'node:fs';
@@ -35,9 +36,9 @@ export interface PreparedRun {
   resume?: LoadedCheckpoint;
 }
 
-export async function prepareRun(flags: RunFlags): Promise<PreparedRun> {
+export async function prepareRun(flags: RunFlags, log?: Logger): Promise<PreparedRun> {
   const sets = overridesOf(flags);
-  if (flags.resume) return resumeRun(flags.resume, flags, sets);
+  if (flags.resume) return resumeRun(flags.resume, flags, sets, log);
   const config = loadConfig(flags.config, sets);
   // A missing backend or bad data fails here, before any folder exists.
   await initBackend(config.backend);
@@ -48,7 +49,7 @@ export async function prepareRun(flags: RunFlags): Promise<PreparedRun> {
   return { config, run, data };
 }
 
-async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promise<PreparedRun> {
+async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: Logger): Promise<PreparedRun> {
   if (flags.config || flags.out) throw new UsageError('--resume takes its config and folder from the run; drop --config/--out');
   // Either a run folder (its latest checkpoint) or one checkpoint folder inside it.
   const isCheckpoint = existsSync(path.join(target, 'manifest.json'));
@@ -61,11 +62,17 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[]): Promi
     }
   }
   const config = resolveConfig(applyOverrides(run.readConfig(), sets), run.file('config.yaml'));
-  const dir = isCheckpoint ? target : latestCheckpoint(runDir);
-  if (!dir) throw new CheckpointError(`${runDir}: no checkpoint to resume from`);
   await initBackend(config.backend);
   const data = await loadRunData(config);
-  const resume = await loadCheckpoint(dir);
+  // A run folder resumes from its newest valid checkpoint: one left corrupt by a crash is skipped, loudly.
+  const resume = isCheckpoint
+    ? await loadCheckpoint(target)
+    : await loadNewestValid(runDir, (skipped, err) => log?.warn({ checkpoint: skipped, err: err.message }, 'skipping a corrupt checkpoint'));
+  if (!resume) {
+    const hint = latestCheckpoint(runDir) ? 'every checkpoint failed verification' : 'the run has none';
+    throw new CheckpointError(`${runDir}: no checkpoint to resume from (${hint})`);
+  }
+  const dir = resume.dir;
   const diff = resultDifference(resume.config, config);
   if (diff) {
     for (const net of Object.values(resume.networks)) net.dispose();

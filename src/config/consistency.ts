@@ -15,6 +15,11 @@ export function checkConsistency(config: Config, source: string): void {
       { hint: 'every micro-shard must hold the same number of samples' },
     );
   }
+  const { workers, minWorkers, maxWorkers } = config.cluster;
+  if (minWorkers > workers) throw new ConfigError(`${source}: cluster.minWorkers ${minWorkers} is more than cluster.workers ${workers}`);
+  if (maxWorkers !== undefined && maxWorkers < workers) {
+    throw new ConfigError(`${source}: cluster.maxWorkers ${maxWorkers} is less than cluster.workers ${workers}`);
+  }
   const isVae = config.model.family === 'mlp-vae';
   if (isVae !== (config.loss === 'elbo')) {
     throw new ConfigError(

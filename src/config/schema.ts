@@ -76,13 +76,34 @@ export const configSchema = z.strictObject({
       sampleEvery: positiveInt.default(250),
       checkpointEvery: positiveInt.default(1000),
       keepCheckpoints: positiveInt.max(1000).default(3),
+      /** What a non-finite loss, gradient or weight does: stop the run, or restore the last checkpoint and go on. */
+      onNonFinite: z.enum(['fail', 'rollback']).default('fail'),
+      /** Rollbacks allowed in one run before a repeated numerical fault fails it. */
+      maxRollbacks: z.number().int().min(0).max(1000).default(3),
     })
     .prefault({}),
   cluster: z
     .strictObject({
+      /** Workers the run waits for at its start (and `train` spawns). */
       workers: positiveInt.max(1024).default(2),
-      /** Seconds without any message from a worker (or the coordinator) before it is declared lost. */
-      heartbeatTimeout: z.number().positive().max(3600).default(30),
+      /** Below this many live workers the coordinator pauses (logging why) and waits up to waitTimeout. */
+      minWorkers: positiveInt.max(1024).default(1),
+      /** More workers than this are turned away (default: cluster.workers). */
+      maxWorkers: positiveInt.max(1024).optional(),
+      /** Seconds between heartbeats, both ways (application messages and ZeroMQ's own ZMTP pings). */
+      heartbeatInterval: z.number().positive().max(60).default(0.5),
+      /** Seconds without a ZMTP ping answer before a peer's connection is dropped: catches dead, hung and cut-off processes. */
+      peerTimeout: z.number().positive().max(3600).default(3),
+      /** Seconds a worker holding work may stay silent before it is suspect and its shards are recomputed elsewhere. */
+      suspectAfter: z.number().positive().max(3600).default(2),
+      /** Seconds without any message from a worker before it is declared lost even though its connection is up. */
+      heartbeatTimeout: z.number().positive().max(3600).default(60),
+      /** Seconds the coordinator waits below minWorkers before it fails the run. */
+      waitTimeout: z.number().positive().max(86_400).default(300),
+      /** Seconds a worker waits for a silent or restarting coordinator before it gives up. */
+      reconnectTimeout: z.number().positive().max(86_400).default(120),
+      /** Times `train` restarts local worker processes that died, in all (torchrun's --max-restarts). */
+      maxRestarts: z.number().int().min(0).max(10_000).default(3),
       /** Largest accepted ZeroMQ message, bytes. */
       maxMessageBytes: positiveInt.default(512 * 1024 * 1024),
     })

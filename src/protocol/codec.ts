@@ -78,10 +78,7 @@ function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite
   if (spec.dtype === 'uint8') return { ...spec, data: bytes };
   const data = new Float32Array(bytes.buffer, bytes.byteOffset, expected / 4);
   if (checkFinite) {
-    // x * 0 is 0 for every finite x and NaN for NaN and +-Infinity: one NaN test over the sum finds any.
-    let probe = 0;
-    for (let i = 0; i < data.length; i++) probe += data[i] * 0;
-    if (probe !== 0) {
+    if (!allFinite(data)) {
       const at = data.findIndex((x) => !Number.isFinite(x));
       throw new ProtocolError(`${type}: tensor ${spec.name} holds a non-finite value at ${at}`);
     }
@@ -97,4 +94,11 @@ export function isError(frames: readonly Buffer[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether every value is finite: x * 0 is 0 for every finite x and NaN for NaN and +-Infinity, so one sum tells. */
+export function allFinite(a: Float32Array): boolean {
+  let probe = 0;
+  for (let i = 0; i < a.length; i++) probe += a[i] * 0;
+  return probe === 0;
 }

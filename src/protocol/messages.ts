@@ -17,6 +17,15 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/**
+ * What an ERROR means to its receiver. bad-message: the message was dropped, nothing changed; worker-failed:
+ * the worker could not compute a block (and stops); non-finite: a block's loss or gradient is NaN or infinite;
+ * rejoin: the coordinator does not know this worker (restarted, or declared it lost): say HELLO again;
+ * refused: HELLO turned down (wrong token, run full): the worker stops.
+ */
+export const ErrorCode = ['bad-message', 'worker-failed', 'non-finite', 'rejoin', 'refused'] as const;
+export type ErrorCode = (typeof ErrorCode)[number];
+
 const name = z.string().min(1).max(200);
 const count = z.number().int().min(0);
 
@@ -81,9 +90,11 @@ export const headerSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...base,
     type: z.literal('ERROR'),
-    code: z.string().max(100),
+    code: z.enum(ErrorCode),
     message: z.string().max(10_000),
     round: count.optional(),
+    /** The block a worker could not compute (worker-failed, non-finite). */
+    block: block.optional(),
   }),
 ]);
 

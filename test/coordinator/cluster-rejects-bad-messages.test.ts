@@ -35,14 +35,20 @@ test('garbage, a wrong token and an unknown type get ERROR; a good HELLO still g
     const wrong = await reply(dealer, encode({ ...hello, token: 'guess' }));
     assert.equal(wrong.header.type, 'ERROR');
     assert.match(wrong.header.type === 'ERROR' ? wrong.header.message : '', /wrong run token/);
+    assert.equal(wrong.header.type === 'ERROR' && wrong.header.code, 'refused');
 
+    // A message from a peer that has not joined: told to say HELLO (how workers find their way back after a restart).
     const early = await reply(dealer, encode({ type: 'HEARTBEAT', run: cluster.runId }));
-    assert.equal(early.header.type, 'ERROR');
+    assert.equal(early.header.type === 'ERROR' && early.header.code, 'rejoin');
 
     const ok = await reply(dealer, encode({ ...hello, token: 'secret' }));
     assert.equal(ok.header.type, 'WELCOME');
     assert.equal(ok.header.run, cluster.runId);
+    // Joining until its first message after WELCOME (its replica is built), then healthy.
+    assert.equal(cluster.members.live()[0].state, 'joining');
+    await dealer.send(encode({ type: 'HEARTBEAT', run: cluster.runId }));
     await cluster.waitForWorkers(5);
+    assert.equal(cluster.members.healthy().length, 1);
 
     const stray = await reply(dealer, encode({ type: 'GRADS', run: 'other-run', round: 0, block: { lo: 0, n: 1 }, stats: {}, computeMs: 0 }));
     assert.equal(stray.header.type, 'ERROR');

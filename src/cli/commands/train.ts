@@ -2,6 +2,7 @@
 // (coordinator only; workers join over tcp): one training path either way (DESIGN.md §2).
 import type { Argv } from 'yargs';
 import { runCoordinator } from '../../../coordinator/run.js';
+import { serverCurve } from '../../protocol/curve.js';
 import { createLogger } from '../log.js';
 import { createProgress } from '../progress.js';
 import { prepareRun, type RunFlags } from '../run-setup.js';
@@ -24,7 +25,9 @@ interface TrainArgs extends RunFlags {
 
 export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): Promise<void> {
   const log = createLogger({ verbose: args.verbose });
-  const { config, run, data, resume } = await prepareRun(args);
+  // Keys are checked before anything is written.
+  const curve = mode === 'cluster' ? serverCurve() : undefined;
+  const { config, run, data, resume } = await prepareRun(args, log);
   const start = resume?.step ?? 0;
   log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
   const progress = createProgress(config.train.steps, start);
@@ -34,6 +37,7 @@ export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): 
       spawn: mode === 'local',
       bind: mode === 'cluster' ? args.bind : undefined,
       token: mode === 'cluster' ? process.env.GANYMEDE_TOKEN ?? '' : undefined,
+      curve,
       joinTimeout: args.joinTimeout,
       onStep: (line) => progress.step(line),
       onEvent: (text) => progress.event(text),

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { BACKEND_NAMES, type BackendName } from '../../backend/index.js';
 import { UsageError } from '../../errors.js';
 import { Worker } from '../../../worker/worker.js';
+import { clientCurve } from '../../protocol/curve.js';
 import { createLogger } from '../log.js';
 
 function rankFromEnv(): number | undefined {
@@ -21,7 +22,8 @@ export function registerWorker(y: Argv) {
       c
         .option('coordinator', { type: 'string', describe: 'coordinator endpoint, e.g. tcp://host:5555 (default $GANYMEDE_COORDINATOR)' })
         .option('rank', { type: 'number', describe: 'worker rank (default $GANYMEDE_WORKER_INDEX or $JOB_COMPLETION_INDEX)' })
-        .option('backend', { type: 'string', describe: 'override the run config\'s backend on this worker' }),
+        .option('backend', { type: 'string', describe: 'override the run config\'s backend on this worker' })
+        .option('connect-timeout', { type: 'number', default: 300, describe: 'seconds to wait for a first answer from the coordinator' }),
     async (args) => {
       const coordinator = args.coordinator ?? process.env.GANYMEDE_COORDINATOR;
       if (!coordinator) throw new UsageError('no coordinator: pass --coordinator tcp://host:port or set GANYMEDE_COORDINATOR');
@@ -42,7 +44,13 @@ export function registerWorker(y: Argv) {
         }, 500).unref();
       }
       const rank = args.rank ?? rankFromEnv() ?? -1;
-      await new Worker({ coordinator, rank, token: process.env.GANYMEDE_TOKEN ?? '', backend: args.backend as BackendName | undefined, log }).run();
+      const worker = new Worker({
+        coordinator, rank, token: process.env.GANYMEDE_TOKEN ?? '', curve: clientCurve(), connectTimeout: args.connectTimeout,
+        backend: args.backend as BackendName | undefined, log,
+      });
+      // SIGTERM (Kubernetes, a scheduler, `kill`) is a clean leave: the block in hand is finished, then LEAVE.
+      process.once('SIGTERM', () => worker.leave('SIGTERM'));
+      await worker.run();
     },
   );
 }

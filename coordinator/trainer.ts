@@ -91,7 +91,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (++rollbacks > config.train.maxRollbacks) {
           throw new NumericalError(`${err.message}; gave up after ${config.train.maxRollbacks} rollbacks (train.maxRollbacks)`);
         }
-        const ckpt = await loadNewestValid(run.dir, (dir, e) => opts.log.warn({ checkpoint: dir, err: e.message }, 'skipping a corrupt checkpoint'));
+        const ckpt = await loadNewestValid(run.dir, (dir, e, movedTo) => opts.log.warn({ checkpoint: dir, err: e.message, movedTo }, 'skipping a corrupt checkpoint (set aside)'));
         master.dispose();
         master = ckpt ? MasterState.restore(config, image, ckpt) : MasterState.fresh(config, image);
         for (const net of Object.values(ckpt?.networks ?? {})) net.dispose();

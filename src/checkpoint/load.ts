@@ -1,6 +1,6 @@
 // Loading a checkpoint (DESIGN.md §9): verify the manifest's checksums, check the config, read networks and state.
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
@@ -97,15 +97,19 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
 
 /**
  * Loads the newest checkpoint of a run that passes verification, newest first: a corrupt or half-written
- * one is skipped (reported through `onSkip`) in favour of the one before it. Undefined when none is valid.
+ * one is skipped in favour of the one before it, and set aside as `step-XXXXXX.corrupt-<time>` (kept for a
+ * post-mortem, never overwritten, no longer listed) so that the resumed run can write that step again.
+ * `onSkip` is told where each went. Undefined when none is valid.
  */
-export async function loadNewestValid(runDir: string, onSkip: (dir: string, err: CheckpointError) => void): Promise<LoadedCheckpoint | undefined> {
+export async function loadNewestValid(runDir: string, onSkip: (dir: string, err: CheckpointError, movedTo: string) => void): Promise<LoadedCheckpoint | undefined> {
   for (const { dir } of listCheckpoints(runDir).reverse()) {
     try {
       return await loadCheckpoint(dir);
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
-      onSkip(dir, err);
+      const movedTo = `${dir}.corrupt-${Date.now()}`;
+      await rename(dir, movedTo);
+      onSkip(dir, err, movedTo);
     }
   }
   return undefined;

@@ -67,7 +67,7 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: 
   // A run folder resumes from its newest valid checkpoint: one left corrupt by a crash is skipped, loudly.
   const resume = isCheckpoint
     ? await loadCheckpoint(target)
-    : await loadNewestValid(runDir, (skipped, err) => log?.warn({ checkpoint: skipped, err: err.message }, 'skipping a corrupt checkpoint'));
+    : await loadNewestValid(runDir, (skipped, err, movedTo) => log?.warn({ checkpoint: skipped, err: err.message, movedTo }, 'skipping a corrupt checkpoint (set aside)'));
   if (!resume) {
     const hint = latestCheckpoint(runDir) ? 'every checkpoint failed verification' : 'the run has none';
     throw new CheckpointError(`${runDir}: no checkpoint to resume from (${hint})`);

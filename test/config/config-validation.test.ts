@@ -45,6 +45,15 @@ test('a batch not divisible by the micro-shards is rejected', () => {
   assert.throws(() => loadConfig(undefined, ['train.batchSize=60', 'train.microShards=8']), /not divisible/);
 });
 
+test('cluster.minWorkers and maxWorkers must bracket cluster.workers', () => {
+  assert.throws(() => loadConfig(undefined, ['cluster.workers=2', 'cluster.minWorkers=3']), /cluster.minWorkers 3 is more than cluster.workers 2/);
+  assert.throws(() => loadConfig(undefined, ['cluster.workers=4', 'cluster.maxWorkers=3']), /cluster.maxWorkers 3 is less than cluster.workers 4/);
+  assert.throws(() => loadConfig(undefined, ['train.onNonFinite=skip']), /train.onNonFinite/);
+  const ok = loadConfig(undefined, ['cluster.workers=2', 'cluster.maxWorkers=8']);
+  assert.equal(ok.cluster.maxWorkers, 8);
+  assert.equal(ok.cluster.minWorkers, 1);
+});
+
 test('bad YAML and a missing file name the file', () => {
   assert.throws(() => loadConfig(yamlFile('train: [1,\n')), /not valid YAML/);
   assert.throws(() => loadConfig(path.join(tmp, 'nope.yaml')), /nope\.yaml: cannot read/);

@@ -4,7 +4,7 @@
 // real ZeroMQ sockets, real MNIST digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, tempDir } from './cli.js';
 import {
@@ -103,6 +103,7 @@ test('the coordinator SIGKILLed mid-run and resumed (newest checkpoint corrupted
     assert.equal(second.code, 0, second.stderr.slice(-3000));
     assert.match(second.stderr, /skipping a corrupt checkpoint/);
     assert.match(second.stderr, /step-000015/);
+    assert.ok(readdirSync(path.join(run, 'checkpoints')).some((d) => d.startsWith('step-000015.corrupt-')), 'the corrupt checkpoint is kept aside');
     assert.deepEqual(weightHashes(run), expected);
     for (const w of workers) {
       assert.equal(await exited(w), 0, w.log.join('').slice(-2000));

@@ -22,7 +22,7 @@ export function progress(run: string): number {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
 }
 
-export async function until(what: string, ready: () => boolean, timeoutMs = 120_000): Promise<void> {
+export async function until(what: string, ready: () => boolean, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ready()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -26,16 +26,17 @@ async function manInTheMiddle(coordinator: string, seed: number): Promise<{ endp
   const r = rng(seed);
   const front = new zmq.Router({ linger: 0 });
   await front.bind('tcp://127.0.0.1:0');
-  const back = new zmq.Dealer({ linger: 0 });
+  const back = new zmq.Dealer({ linger: 0, sendTimeout: 2000 });
   back.connect(coordinator);
   let worker: Buffer | undefined;
   let injected = 0;
-  let queue = Promise.resolve();
-  const later = (f: () => Promise<void>) => (queue = queue.then(f).catch(() => undefined));
+  // One queue per direction, so that a send blocked one way (the coordinator gone) never holds up the other.
+  const queues = { up: Promise.resolve(), down: Promise.resolve() };
+  const later = (way: 'up' | 'down', f: () => Promise<void>) => (queues[way] = queues[way].then(f).catch(() => undefined));
   void (async () => {
     for await (const [id, ...frames] of front) {
       worker = id;
-      later(async () => {
+      later('up', async () => {
         await back.send(frames);
         if (isType(frames, 'HELLO')) return; // a mangled HELLO could be refused, which would stop the worker
         const bad = mutants(r, frames);
@@ -46,7 +47,7 @@ async function manInTheMiddle(coordinator: string, seed: number): Promise<{ endp
   })().catch(() => undefined);
   void (async () => {
     for await (const frames of back) {
-      later(async () => {
+      later('down', async () => {
         if (!worker) return;
         await front.send([worker, ...frames]);
         if (r() < 0.3) {

@@ -1,0 +1,62 @@
+// `ganymede bench projection`: a MODEL, not a measurement. An alpha-beta cost model (one message of b bytes
+// takes alpha + b / beta) fitted to the measured protocol round trips, combined with measured compute per
+// sample, projects step time and efficiency for many workers over faster links, for a parameter server (star,
+// what ganymede runs) and a ring all-reduce (what DDP runs):
+//
+//   star:  T_comm = 2 (alpha + N W / B)            the coordinator's link carries N copies of W each way
+//   ring:  T_comm = 2 (N - 1) (alpha + W / (N B))  reduce-scatter then all-gather
+//   T_step = T_compute + T_comm (no overlap);  efficiency = T_compute / T_step  (weak scaling: per-worker batch fixed)
+//
+// with W the gradient (= weight) bytes, N workers, B the link bandwidth in bytes/s.
+import type { CommRow } from './comm.js';
+
+export interface AlphaBeta {
+  /** Latency of one message, ms. */
+  alphaMs: number;
+  /** Bytes per second of one direction. */
+  beta: number;
+}
+
+/** Least-squares fit of one-way time (rtt / 2) = alpha + bytes / beta over protocol rows. */
+export function fitAlphaBeta(rows: readonly CommRow[]): AlphaBeta {
+  const pts = rows.filter((r) => r.mode === 'protocol').map((r) => [r.bytes, r.rttMs / 2] as const);
+  if (pts.length < 2) throw new Error('the alpha-beta fit needs at least two message sizes');
+  const n = pts.length;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
+  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
+  const slope = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return { alphaMs: Math.max(0, my - slope * mx), beta: 1000 / slope };
+}
+
+export interface ProjectionRow {
+  workers: number;
+  linkGbit: number;
+  topology: 'star' | 'ring';
+  computeMs: number;
+  commMs: number;
+  stepMs: number;
+  efficiency: number;
+}
+
+export function project(opts: {
+  alphaMs: number;
+  gradBytes: number;
+  /** Compute of one worker's share of a step, ms (weak scaling: the same at every N). */
+  computeMs: number;
+  workers: readonly number[];
+  linksGbit: readonly number[];
+}): ProjectionRow[] {
+  const rows: ProjectionRow[] = [];
+  for (const linkGbit of opts.linksGbit) {
+    const B = (linkGbit * 1e9) / 8 / 1000; // bytes per ms
+    for (const N of opts.workers) {
+      const star = 2 * (opts.alphaMs + (N * opts.gradBytes) / B);
+      const ring = 2 * (N - 1) * (opts.alphaMs + opts.gradBytes / (N * B));
+      for (const [topology, commMs] of [['star', star], ['ring', ring]] as const) {
+        const stepMs = opts.computeMs + commMs;
+        rows.push({ workers: N, linkGbit, topology, computeMs: opts.computeMs, commMs, stepMs, efficiency: opts.computeMs / stepMs });
+      }
+    }
+  }
+  return rows;
+}

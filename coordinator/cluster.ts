@@ -16,6 +16,8 @@ export interface ClusterOptions {
   bind: string;
   token: string;
   log: Logger;
+  /** Membership events for the run's timeline (joins, failures). */
+  onMemberEvent?: (e: { type: 'join' | 'failure'; worker?: string; message?: string }) => void;
 }
 
 /** One round's work order, as the trainer describes it. */
@@ -38,13 +40,18 @@ export interface RoundResult {
   stats: Record<string, number>;
   /** ms: sending, waiting for all blocks, reducing; the slowest worker block's compute time. */
   timing: { send: number; wait: number; reduce: number; compute: number };
+  /** Who computed which block when (epoch ms), for the run's timeline. */
+  blocks: BlockTiming[];
 }
+
+export interface BlockTiming { worker: string; rank: number; lo: number; n: number; sent: number; received: number; computeMs: number }
 
 interface Pending {
   order: RoundOrder;
   owner: Map<string, string>; // block key -> member id
   results: Map<string, { grads: Float32Array[]; stats: Record<string, number> }>;
   compute: number;
+  received: Map<string, { at: number; computeMs: number }>;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -108,6 +115,7 @@ export class Cluster {
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    this.opts.onMemberEvent?.({ type: 'failure', message: err.message });
     this.pending?.reject(err);
     for (const reject of this.waiters) reject(err);
   }
@@ -120,7 +128,7 @@ export class Cluster {
     const assignment = assignShards(this.opts.config.train.microShards, workers.length);
     const started = performance.now();
     const done = new Promise<void>((resolve, reject) => {
-      this.pending = { order, owner: new Map(), results: new Map(), compute: 0, resolve, reject };
+      this.pending = { order, owner: new Map(), results: new Map(), compute: 0, received: new Map(), resolve, reject };
     });
     const pending = this.pending as Pending;
     workers.forEach((m, i) => assignment[i].forEach((b) => pending.owner.set(key(b), m.id)));
@@ -140,7 +148,10 @@ export class Cluster {
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
     );
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
-    return { grads: total.grads, stats: total.stats, timing };
+    const blocks = workers.flatMap((m, i) => assignment[i].map((b) => ({ worker: describe(m), rank: m.rank, lo: b.lo, n: b.n,
+      sent: performance.timeOrigin + started, received: performance.timeOrigin + (pending.received.get(key(b))?.at ?? received),
+      computeMs: pending.received.get(key(b))?.computeMs ?? 0 })));
+    return { grads: total.grads, stats: total.stats, timing, blocks };
   }
 
   private async dispatch(m: Member, order: RoundOrder, blocks: Block[]): Promise<void> {
@@ -254,6 +265,7 @@ export class Cluster {
     const m = this.members.add(identity, { rank: header.rank, pid: header.pid, host: header.host });
     m.state = 'healthy';
     this.opts.log.info({ worker: describe(m) }, 'worker joined');
+    this.opts.onMemberEvent?.({ type: 'join', worker: describe(m) });
     void this.send(m, { type: 'WELCOME', run: this.runId, workerId: m.id, config: this.opts.config });
     if (this.members.healthy().length >= this.expected) this.joined?.();
   }
@@ -273,6 +285,7 @@ export class Cluster {
     }
     p.results.set(k, { grads: tensors.map((t) => t.data as Float32Array), stats: header.stats });
     p.compute = Math.max(p.compute, header.computeMs);
+    p.received.set(k, { at: performance.now(), computeMs: header.computeMs });
     if (p.results.size === p.owner.size) p.resolve();
   }
 

@@ -14,6 +14,7 @@ import { InterruptedError } from '../src/errors.js';
 import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
+import { RunLogs } from './run-logs.js';
 import { train, type TrainResult } from './trainer.js';
 
 export interface CoordinatorRunOptions {
@@ -61,7 +62,9 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
 
   const ipc = opts.bind ? undefined : path.join(os.tmpdir(), `ganymede-${process.pid}-${randomBytes(4).toString('hex')}.ipc`);
   const token = opts.token ?? randomBytes(16).toString('hex');
-  const cluster = new Cluster({ config, bind: opts.bind ?? `ipc://${ipc}`, token, log });
+  const logs = (opts.run.logs = new RunLogs(opts.run.dir));
+  logs.event({ type: 'start', t: Date.now(), step: opts.resume?.step ?? 0 });
+  const cluster = new Cluster({ config, bind: opts.bind ?? `ipc://${ipc}`, token, log, onMemberEvent: (e) => logs.event({ ...e, t: Date.now() }) });
   const endpoint = await cluster.start();
   opts.onListening?.(endpoint);
   const workers =
@@ -90,5 +93,8 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
     await cluster.close(reason);
     await workers?.stop();
     if (ipc) rmSync(ipc, { force: true });
+    logs.event({ type: 'end', t: Date.now(), message: reason });
+    logs.close();
+    opts.run.logs = undefined;
   }
 }

@@ -6,6 +6,7 @@ import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
 import { gridPng } from '../src/report/grid.js';
+import { extraGrids } from '../src/report/sample-grids.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
@@ -64,6 +65,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           imageShape: [data.height, data.width, data.channels], weights,
           gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
         });
+        run.logs?.round(step, round - 1, r.phase, res);
         const t1 = performance.now();
         master.apply(r.phase, res.grads, plan.lr[r.phase]);
         time.optim += performance.now() - t1;
@@ -93,6 +95,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const last = done === steps;
       if (done % config.train.sampleEvery === 0 || last) {
         result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
+        for (const [name, png] of Object.entries(extraGrids(config, master.models(), opts.testData))) run.writeGrid(done, name, png);
       }
       if (opts.testData && Math.floor((done * batchSize) / data.count) > Math.floor((step * batchSize) / data.count)) {
         const epoch = Math.floor((done * batchSize) / data.count);

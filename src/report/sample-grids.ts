@@ -23,6 +23,19 @@ export function decodeLatents(config: Readonly<Config>, nets: Record<string, tf.
   return toUint8(values, vae ? '[0,1]' : '[-1,1]');
 }
 
+/**
+ * z ~ N(0, I) keyed by (seed, 'samples', key), each component with |z| > t drawn again from a keyed stream until
+ * it falls inside (the truncation trick of Brock et al. 2019, BigGAN); t = Infinity gives sampleImages' z.
+ */
+export function truncatedLatents(config: Readonly<Config>, n: number, key: string | number, t: number): Float32Array {
+  const z = new KeyedRandom(config.seed, 'samples', key).normal(n * latentDim(config));
+  const redraw = new KeyedRandom(config.seed, 'samples', key, 'truncation');
+  for (let i = 0; i < z.length; i++) {
+    while (Math.abs(z[i]) > t) z[i] = redraw.normal(1)[0];
+  }
+  return z;
+}
+
 /** Spherical interpolation between a and b at t in [0, 1]; linear when they are (nearly) parallel. */
 export function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array {
   let dot = 0, na = 0, nb = 0;

@@ -1,8 +1,8 @@
 // The run report: one self-contained HTML file (charts as inline SVG, grids as data: URIs, no script, no
 // network) with the config, curves, sample grids over time, metrics table, cluster timeline and checkpoints.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderSvg } from './charts.js';
+import { renderSvg, svgToPng } from './charts.js';
 import { metricCharts, timelineCharts, type NamedChart } from './curves.js';
 import type { RunData, SampleGrid } from './run-data.js';
 
@@ -93,6 +93,20 @@ table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;paddin
 pre{background:#f6f6f6;padding:8px;font-size:12px;max-height:420px;overflow:auto}
 .strip{display:flex;flex-wrap:wrap;gap:10px}figure{margin:0}figure.small img{width:180px;image-rendering:pixelated}
 figure.large img{max-width:440px;image-rendering:pixelated}figcaption{font-size:11px;color:#555}`;
+
+/** Every chart of the report as `<id>.svg` and `<id>.png` in `dir`; returns the files written. */
+export async function writeCharts(run: RunData, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const c of [...metricCharts(run.metrics), ...timelineCharts(run.timeline)]) {
+    const svg = await renderSvg(c.spec);
+    const base = path.join(dir, c.id.replace(/^chart-/, ''));
+    writeFileSync(`${base}.svg`, svg);
+    writeFileSync(`${base}.png`, svgToPng(svg));
+    files.push(`${base}.svg`, `${base}.png`);
+  }
+  return files;
+}
 
 /** The whole report page for `run`. */
 export async function reportHtml(run: RunData, opts: ReportOptions = {}): Promise<string> {

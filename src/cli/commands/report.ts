@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { reportHtml } from '../../report/html.js';
+import { reportHtml, writeCharts } from '../../report/html.js';
 import { readRun } from '../../report/run-data.js';
 
 /** Writes the report of `runDir` to `out` (atomically: a reader never sees half a page) and returns the path. */
@@ -22,10 +22,12 @@ export function registerReport(y: Argv) {
     (c) =>
       c
         .positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
-        .option('out', { type: 'string', describe: 'HTML file to write (default: <run>/report.html, replaced if there)' }),
+        .option('out', { type: 'string', describe: 'HTML file to write (default: <run>/report.html, replaced if there)' })
+        .option('charts', { type: 'string', describe: 'also write every chart as <name>.svg and <name>.png into this folder' }),
     async (args) => {
       const out = await writeReport(args.run, args.out);
       process.stdout.write(`report of ${args.run} -> ${out}\n`);
+      if (args.charts) process.stdout.write(`charts: ${(await writeCharts(readRun(args.run), args.charts)).length / 2} charts in ${args.charts}\n`);
     },
   );
 }

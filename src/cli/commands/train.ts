@@ -29,13 +29,14 @@ interface TrainArgs extends RunFlags {
 
 export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): Promise<void> {
   const log = createLogger({ verbose: args.verbose });
-  let runDir: string | undefined;
-  const dashboard = args.dashboard ? await startDashboard(() => runDir, args.dashboardPort ?? 8686) : undefined;
+  // The dashboard binds first (a busy port fails before any folder exists) and learns the run folder after.
+  const named: { dir?: string } = {};
+  const dashboard = args.dashboard ? await startDashboard(() => named.dir, args.dashboardPort ?? 8686) : undefined;
   const { config, run, data, resume } = await prepareRun(args).catch(async (err: unknown) => {
     await dashboard?.close();
     throw err;
   });
-  runDir = run.dir;
+  named.dir = run.dir;
   const start = resume?.step ?? 0;
   log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
   if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (the live report of ${run.dir})\n`);

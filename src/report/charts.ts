@@ -48,8 +48,8 @@ export interface Series {
 export function lineChart(title: string, series: Series[], opts: { yTitle?: string; logY?: boolean; maxPoints?: number } = {}): TopLevelSpec {
   const max = opts.maxPoints ?? 500;
   const every = Math.max(1, ...series.map((s) => Math.ceil(s.points.length / max)));
-  const values = series.flatMap((s) =>
-    bucketMeans(s.points.filter(([, v]) => Number.isFinite(v) && (!opts.logY || v > 0)), every).map(([step, value]) => ({ step, value, series: s.name })),
+  const values = series.flatMap((s, k) =>
+    bucketMeans(s.points.filter(([, v]) => Number.isFinite(v) && (!opts.logY || v > 0)), every).map(([step, value]) => ({ step, value, series: s.name, k })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -74,7 +74,7 @@ export function stackedAreaChart(title: string, series: Series[], maxPoints = 40
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'value', type: 'quantitative', title: 'ms per step', stack: 'zero' },
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
-      order: { field: 'series' },
+      order: { field: 'k' }, // stacked in the order given, as the legend lists them
     },
   } as TopLevelSpec;
 }

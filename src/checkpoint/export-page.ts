@@ -13,6 +13,8 @@ export interface ExportMeta {
   channels: number;
   /** How outputs map to pixels: tanh outputs in [-1, 1] or Bernoulli logits (sigmoid). */
   output: 'tanh' | 'logits';
+  /** Classes of a class-conditional G (second input: one-hot labels), else 0. */
+  classes: number;
 }
 
 export function exportPageHtml(meta: ExportMeta): string {
@@ -29,6 +31,7 @@ button{font-size:16px;padding:6px 16px;margin-right:12px}label{margin-right:12px
 <p>${meta.network} after ${meta.step} training steps; latent size ${meta.latentDim}; runs in your browser with TensorFlow.js.</p>
 <p><button id="draw" disabled>Draw new digits</button>
 <label>grid <select id="size"><option>4</option><option selected>8</option><option>12</option></select></label>
+${meta.classes > 0 ? `<label>class <select id="class"><option value="-1">one per row</option>${Array.from({ length: meta.classes }, (_, k) => `<option>${k}</option>`).join('')}</select></label>` : ''}
 <label>truncation <input id="trunc" type="number" min="0" max="4" step="0.1" value="0" title="0: none; t > 0 redraws |z| > t (the truncation trick)"></label></p>
 <div id="status">loading the model...</div>
 <canvas id="grid" width="8" height="8"></canvas>
@@ -70,8 +73,12 @@ async function draw() {
   const side = Number(document.getElementById('size').value);
   const t = Number(document.getElementById('trunc').value) || 0;
   const n = side * side, H = META.height, W = META.width, gap = 2, scale = 3;
+  const chosen = META.classes > 0 ? Number(document.getElementById('class').value) : -1;
   const pixels = tf.tidy(() => {
-    const out = model.predict(latent(n, t));
+    const z = latent(n, t);
+    // A conditional G takes [z, one-hot y]: the chosen class, or row r of class r mod K.
+    const labels = Array.from({ length: n }, (_, i) => (chosen >= 0 ? chosen : Math.floor(i / side) % META.classes));
+    const out = META.classes > 0 ? model.predict([z, tf.oneHot(tf.tensor1d(labels, 'int32'), META.classes).toFloat()]) : model.predict(z);
     const unit = META.output === 'tanh' ? out.add(1).div(2) : tf.sigmoid(out);
     return unit.mul(255).round().clipByValue(0, 255).reshape([n, H * W * META.channels]);
   });

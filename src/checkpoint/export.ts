@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
 import { CheckpointError, UsageError } from '../errors.js';
 import { modelFamily } from '../models/index.js';
+import { conditionalClasses } from '../report/sample-grids.js';
 import { exportPageHtml, type ExportMeta } from './export-page.js';
 import { fileIOHandler, MODEL_JSON, WEIGHTS_BIN } from './io-handler.js';
 import type { LoadedCheckpoint } from './types.js';
@@ -35,6 +36,7 @@ export async function exportCheckpoint(ckpt: LoadedCheckpoint, config: Readonly<
     family: config.model.family, network, step: ckpt.step,
     latentDim: (config.model as MlpGanConfig | MlpVaeConfig).latentDim, ...image,
     output: vae ? 'logits' : 'tanh',
+    classes: vae ? 0 : conditionalClasses(ckpt.networks[network]),
   };
   mkdirSync(out, { recursive: true });
   await ckpt.networks[network].save(fileIOHandler(out));

@@ -1,6 +1,7 @@
 // Sample grids beyond the fixed-z grid: latent walks (spherical interpolation between two keyed z, as White 2016
 // "Sampling Generative Networks" recommends for Gaussian latents), VAE reconstructions (input | output pairs) and,
-// for a 2-D latent, the decoded manifold (Kingma & Welling 2014, fig. 4, on an evenly spaced z grid).
+// for a 2-D latent, the decoded manifold (Kingma & Welling 2014, fig. 4, on an evenly spaced z grid), and for a
+// class-conditional G (inputs [z, one-hot y]) one row per class with the same z down each column.
 import * as tf from '@tensorflow/tfjs';
 import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
 import type { Dataset } from '../data/index.js';
@@ -11,12 +12,24 @@ import { gridPng, toUint8 } from './grid.js';
 const latentDim = (config: Readonly<Config>) => (config.model as MlpGanConfig | MlpVaeConfig).latentDim;
 const isVae = (config: Readonly<Config>) => modelFamily(config.model.family).kind === 'vae';
 
-/** Decodes n latent vectors (z, [n * latent]) to uint8 images: G's tanh output, or the VAE decoder's sigmoid. */
-export function decodeLatents(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, z: Float32Array, n: number): Uint8Array {
+/** Classes of a class-conditional G (its second input is a one-hot label [B, K], after z), else 0. */
+export function conditionalClasses(G: tf.LayersModel): number {
+  return G.inputs.length > 1 ? (G.inputs[1].shape[1] ?? 0) : 0;
+}
+
+/**
+ * Decodes n latent vectors (z, [n * latent]) to uint8 images: G's tanh output, or the VAE decoder's sigmoid.
+ * A class-conditional G draws class labels[i], by default i mod K.
+ */
+export function decodeLatents(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, z: Float32Array, n: number, labels?: ArrayLike<number>): Uint8Array {
   const vae = isVae(config);
   const out = tf.tidy(() => {
     const zt = tf.tensor2d(z, [n, latentDim(config)]);
-    return vae ? tf.sigmoid(nets.decoder.predict(zt) as tf.Tensor) : (nets.G.predict(zt) as tf.Tensor); // [n, H*W*C]
+    if (vae) return tf.sigmoid(nets.decoder.predict(zt) as tf.Tensor); // [n, H*W*C]
+    const k = conditionalClasses(nets.G);
+    if (k === 0) return nets.G.predict(zt) as tf.Tensor;
+    const y = Int32Array.from({ length: n }, (_, i) => (labels ? labels[i] : i % k));
+    return nets.G.predict([zt, tf.oneHot(tf.tensor1d(y, 'int32'), k).toFloat()]) as tf.Tensor;
   });
   const values = out.dataSync();
   out.dispose();
@@ -52,7 +65,7 @@ export function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array
   return out;
 }
 
-/** `rows` walks of `cols` images each, from z_a to z_b, both keyed by (seed, 'walk', row). */
+/** `rows` walks of `cols` images each, from z_a to z_b, both keyed by (seed, 'walk', row); row r of class r mod K. */
 export function latentWalkPng(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, rows = 8, cols = 10): Buffer {
   const d = latentDim(config);
   const z = new Float32Array(rows * cols * d);
@@ -62,7 +75,22 @@ export function latentWalkPng(config: Readonly<Config>, nets: Record<string, tf.
     const b = Float32Array.from(ends.subarray(d));
     for (let c = 0; c < cols; c++) z.set(slerp(a, b, c / (cols - 1)), (r * cols + c) * d);
   }
-  return gridPng(decodeLatents(config, nets, z, rows * cols), 28, 28, { rows, cols });
+  const k = isVae(config) ? 0 : conditionalClasses(nets.G);
+  const labels = Array.from({ length: rows * cols }, (_, i) => (k ? Math.floor(i / cols) % k : 0));
+  return gridPng(decodeLatents(config, nets, z, rows * cols, labels), 28, 28, { rows, cols });
+}
+
+/** A class-conditional G: one row per class, `cols` samples each, z keyed by (seed, 'classes', column). */
+export function classGridPng(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, cols = 10): Buffer {
+  const k = conditionalClasses(nets.G);
+  const d = latentDim(config);
+  const z = new Float32Array(k * cols * d);
+  for (let c = 0; c < cols; c++) {
+    const zc = new KeyedRandom(config.seed, 'classes', c).normal(d); // the same z down a column: only the class changes
+    for (let r = 0; r < k; r++) z.set(zc, (r * cols + c) * d);
+  }
+  const labels = Array.from({ length: k * cols }, (_, i) => Math.floor(i / cols));
+  return gridPng(decodeLatents(config, nets, z, k * cols, labels), 28, 28, { rows: k, cols });
 }
 
 /** VAE reconstructions of the first `pairs` images of `data`: each input followed by its decoded mean. */
@@ -100,9 +128,13 @@ export function manifoldPng(config: Readonly<Config>, nets: Record<string, tf.La
   return gridPng(decodeLatents(config, nets, z, n * n), 28, 28, { rows: n, cols: n, gap: 0, scale: 1 });
 }
 
-/** The extra grids of a sample step: {name: png}. Walks for every model; reconstructions and manifold for VAEs. */
+/**
+ * The extra grids of a sample step: {name: png}. Walks for every model; one row per class for a conditional G;
+ * reconstructions and the manifold (2-D latent) for VAEs.
+ */
 export function extraGrids(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, data?: Dataset): Record<string, Buffer> {
   const out: Record<string, Buffer> = { walk: latentWalkPng(config, nets) };
+  if (!isVae(config) && conditionalClasses(nets.G) > 0) out.classes = classGridPng(config, nets);
   if (isVae(config) && data) out.recon = reconstructionPng(config, nets, data);
   if (isVae(config) && latentDim(config) === 2) out.manifold = manifoldPng(config, nets);
   return out;

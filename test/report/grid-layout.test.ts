@@ -8,7 +8,8 @@ import { resolveConfig } from '../../src/config/index.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { modelFamily } from '../../src/models/index.js';
 import { gridPng, tileOrigin, toUint8 } from '../../src/report/grid.js';
-import { extraGrids, slerp } from '../../src/report/sample-grids.js';
+import { decodeLatents, extraGrids, slerp } from '../../src/report/sample-grids.js';
+import { classOnlyG } from './fixtures.js';
 
 test('value ranges map to 0..255: [-1,1] (tanh) and [0,1] (sigmoid, data), rounded and clipped', () => {
   assert.deepEqual([...toUint8([-1, 0, 1, -2, 2, 0.5], '[-1,1]')], [0, 128, 255, 0, 255, 191]);
@@ -68,4 +69,18 @@ test('walk, reconstruction and manifold grids of a VAE with a 2-D latent have th
   const recon = PNG.sync.read(grids.recon);
   assert.equal(recon.data[(2 * recon.width + 2) * 4], pixels[0]);
   for (const net of Object.values(nets)) net.dispose();
+});
+
+test('a class-conditional G (inputs z and one-hot y) gets one row per class; the label reaches G', async () => {
+  await tf.setBackend('cpu');
+  const config = resolveConfig({ name: 'cgan', model: { latentDim: 4 } }, 'test');
+  const G = classOnlyG(4, 3);
+  const images = decodeLatents(config, { G }, new Float32Array(5 * 4), 5); // labels i mod 3: 0 1 2 0 1
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => images[i * 784]), [0, 128, 255, 0, 128]); // classes 0 1 2 0 1: -1, 0, 1
+  const grids = extraGrids(config, { G });
+  const png = PNG.sync.read(grids.classes);
+  assert.deepEqual([png.width, png.height], [10 * 58 + 2, 3 * 58 + 2]);
+  const row = (r: number) => png.data[((2 + r * 58) * png.width + 2) * 4]; // first pixel of row r's first tile
+  assert.deepEqual([row(0), row(1), row(2)], [0, 128, 255]);
+  G.dispose();
 });

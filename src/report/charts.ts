@@ -57,7 +57,7 @@ export function lineChart(title: string, series: Series[], opts: { yTitle?: stri
     data: { values },
     mark: { type: 'line', strokeWidth: 1.2, clip: true },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
+      x: { field: 'step', type: 'quantitative', title: 'step', scale: { nice: false } },
       y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? '', scale: opts.logY ? { type: 'log' } : { zero: false } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'right' } },
     },
@@ -71,7 +71,7 @@ export function stackedAreaChart(title: string, series: Series[], maxPoints = 40
     ...spec,
     mark: { type: 'area', opacity: 0.85 },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
+      x: { field: 'step', type: 'quantitative', title: 'step', scale: { nice: false } },
       y: { field: 'value', type: 'quantitative', title: 'ms per step', stack: 'zero' },
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
       order: { field: 'k' }, // stacked in the order given, as the legend lists them

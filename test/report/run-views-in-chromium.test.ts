@@ -136,3 +136,19 @@ test('sample writes raw samples in MNIST IDX format (plain and gzipped) matching
   assert.equal((await runCli(['sample', run, '--n', '16', '--seed', '3', '--truncation', '0.5', '--out', trunc, '--backend', 'wasm'])).code, 0);
   assert.notDeepEqual(readIdx(trunc).data, arr.data);
 });
+
+test('bad input to report, export and sample is one line and exit code 1', { timeout: 120_000 }, async () => {
+  const nope = path.join(root, 'nope');
+  const cases: Array<[string[], RegExp]> = [
+    [['report', nope], /^ganymede: .*nope: not a run folder \(no config\.yaml\)$/m],
+    [['export', '--checkpoint', nope, '--out', path.join(root, 'x')], /^ganymede: .*nope: no such run or checkpoint folder$/m],
+    [['sample', run, '--checkpoint', run, '--out', path.join(root, 'y.png')], /^ganymede: name one run or checkpoint folder/m],
+    [['sample', run, '--truncation', '0', '--out', path.join(root, 'z.png')], /^ganymede: --truncation 0: must be above 0$/m],
+  ];
+  for (const [args, message] of cases) {
+    const res = await runCli(args);
+    assert.equal(res.code, 1, args.join(' '));
+    assert.match(res.stderr, message);
+    assert.doesNotMatch(res.stderr, /\n\s+at /); // no stack trace
+  }
+});

@@ -11,7 +11,7 @@ import { NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
 import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveServer } from '../src/protocol/curve.js';
 import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
-import { describe, Membership, type Member, type WorkerState } from './membership.js';
+import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
 import { authorize } from './zap.js';
 
@@ -32,20 +32,21 @@ export interface ClusterOptions {
   log: Logger;
   /** CURVE keys: when set, the socket is encrypted and only the listed worker keys get in. */
   curve?: CurveServer;
-  /** Timeline of the cluster (joins, losses, blocks given and answered), for reports. */
-  onEvent?: (event: ClusterEvent) => void;
+  /** Membership events for the run's timeline (joins, failures, leaves, suspects, speculative copies, pauses). */
+  onMemberEvent?: (e: MemberEvent) => void;
 }
 
-export interface ClusterEvent {
-  /** ms since the epoch */
+export interface MemberEvent {
+  type: 'join' | 'failure' | 'leave' | 'suspect' | 'speculate' | 'pause' | 'resume';
+  /** epoch ms */
   t: number;
-  event: WorkerState | 'give' | 'result' | 'speculate' | 'pause' | 'resume';
   worker?: string;
-  round?: number;
+  message?: string;
   step?: number;
-  block?: string;
-  reason?: string;
 }
+
+/** Who computed which block when (epoch ms), for the run's timeline. */
+export interface BlockTiming { worker: string; rank: number; lo: number; n: number; sent: number; received: number; computeMs: number }
 
 /** One round's work order, as the trainer describes it. */
 export interface RoundOrder {
@@ -69,12 +70,15 @@ export interface RoundResult {
   stats: Record<string, number>;
   /** ms: sending, waiting for all blocks, reducing; the slowest worker block's compute time. */
   timing: { send: number; wait: number; reduce: number; compute: number };
+  /** The accepted result of each block: who computed it, when. */
+  blocks: BlockTiming[];
 }
 
 interface Pending {
   order: RoundOrder;
   work: RoundWork;
   compute: number;
+  blocks: BlockTiming[];
   /** When the round first had open blocks and nobody to give them to. */
   stalledSince?: number;
   resolve: () => void;
@@ -156,6 +160,7 @@ export class Cluster {
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    this.emit({ type: 'failure', message: err.message });
     this.pending?.reject(err);
     for (const reject of this.waiters) reject(err);
   }
@@ -173,7 +178,7 @@ export class Cluster {
       resolve = res;
       reject = rej;
     });
-    const pending: Pending = { order, work: new RoundWork(assignment.flat()), compute: 0, resolve, reject };
+    const pending: Pending = { order, work: new RoundWork(assignment.flat()), compute: 0, blocks: [], resolve, reject };
     this.pending = pending;
     workers.forEach((m, i) => assignment[i].length > 0 && this.give(m, assignment[i]));
     const sent = performance.now();
@@ -192,14 +197,14 @@ export class Cluster {
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
     );
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
-    return { grads: total.grads, stats: total.stats, timing };
+    return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo) };
   }
 
   /** Waits (logging why every few seconds) until at least cluster.minWorkers workers are healthy. */
   private async quorum(): Promise<void> {
     const { minWorkers, waitTimeout } = this.opts.config.cluster;
     if (this.members.healthy().length >= minWorkers) return;
-    this.emit({ event: 'pause', reason: `${this.members.healthy().length} of ${minWorkers} workers` });
+    this.emit({ type: 'pause', message: `${this.members.healthy().length} of ${minWorkers} workers` });
     const deadline = Date.now() + waitTimeout * 1000;
     await this.waitUntil(() => this.members.healthy().length >= minWorkers, deadline, () =>
       this.opts.log.warn(
@@ -212,7 +217,7 @@ export class Cluster {
         hint: 'start more workers (they may join at any time), or resume the run later from its last checkpoint',
       });
     }
-    this.emit({ event: 'resume' });
+    this.emit({ type: 'resume' });
     this.opts.log.info({ healthy: this.members.healthy().length }, 'enough workers again; going on');
   }
 
@@ -245,10 +250,7 @@ export class Cluster {
     const p = this.pending;
     if (!p) return;
     p.work.give(m.id, blocks, Date.now());
-    for (const b of blocks) {
-      m.outstanding.add(blockKey(b));
-      this.emit({ event: 'give', worker: describe(m), round: p.order.round, step: p.order.step, block: blockKey(b) });
-    }
+    for (const b of blocks) m.outstanding.add(blockKey(b));
     this.dispatch(m, p.order, blocks).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
   }
 
@@ -283,7 +285,7 @@ export class Cluster {
   private lose(m: Member, reason: string): void {
     if (!this.members.move(m, 'lost')) return;
     this.opts.log.warn({ worker: describe(m), reason }, `${describe(m)} lost: ${reason}; its blocks go to other workers`);
-    this.emit({ event: 'lost', worker: describe(m), reason });
+    this.emit({ type: 'failure', worker: describe(m), message: `lost: ${reason}` });
     this.pending?.work.drop(m.id);
     this.rebalance();
   }
@@ -312,7 +314,7 @@ export class Cluster {
     const copies = p.work.speculative(isSuspect, Date.now(), { factor: STRAGGLER_FACTOR, minMs: STRAGGLER_MIN_MS, maxCopies: MAX_COPIES });
     copies.slice(0, idle.length).forEach((b, i) => {
       this.opts.log.info({ worker: describe(idle[i]), round: p.order.round, block: blockKey(b) }, 'speculative copy of a slow block');
-      this.emit({ event: 'speculate', worker: describe(idle[i]), round: p.order.round, block: blockKey(b) });
+      this.emit({ type: 'speculate', worker: describe(idle[i]), message: `block ${blockKey(b)} of round ${p.order.round}`, step: p.order.step });
       this.give(idle[i], [b]);
     });
   }
@@ -328,7 +330,7 @@ export class Cluster {
       if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > c.suspectAfter * 1000) {
         this.members.move(m, 'suspect');
         this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
-        this.emit({ event: 'suspect', worker: describe(m) });
+        this.emit({ type: 'suspect', worker: describe(m) });
       }
       this.send(m, { type: 'HEARTBEAT', run: this.runId }).catch((err: NodeJS.ErrnoException) =>
         this.lose(m, `cannot be reached (${err.code ?? err.message})`),
@@ -434,7 +436,6 @@ export class Cluster {
     member.lastSeen = Date.now();
     if (member.state === 'suspect' && this.members.move(member, 'healthy')) {
       this.opts.log.info({ worker: describe(member) }, 'suspect worker answered again');
-      this.emit({ event: 'healthy', worker: describe(member) });
     }
     if (member.state === 'joining' && header.type !== 'HELLO') this.ready(member);
     switch (header.type) {
@@ -447,7 +448,7 @@ export class Cluster {
       case 'LEAVE':
         if (this.members.move(member, 'left')) {
           this.opts.log.info({ worker: describe(member), reason: header.reason }, 'worker left');
-          this.emit({ event: 'left', worker: describe(member), reason: header.reason });
+          this.emit({ type: 'leave', worker: describe(member), message: header.reason });
           this.pending?.work.drop(member.id);
           this.rebalance();
         }
@@ -471,7 +472,6 @@ export class Cluster {
     if (taken >= this.maxWorkers) return refuse(`the run is full (cluster.maxWorkers is ${this.maxWorkers})`);
     const m = this.members.add(identity, { rank: header.rank, pid: header.pid, host: header.host });
     this.opts.log.info({ worker: describe(m) }, 'worker joining');
-    this.emit({ event: 'joining', worker: describe(m) });
     this.send(m, { type: 'WELCOME', run: this.runId, workerId: m.id, config: this.opts.config }).catch((err: NodeJS.ErrnoException) =>
       this.lose(m, `cannot be reached (${err.code ?? err.message})`),
     );
@@ -481,7 +481,7 @@ export class Cluster {
   private ready(m: Member): void {
     if (!this.members.move(m, 'healthy')) return;
     this.opts.log.info({ worker: describe(m), healthy: this.members.healthy().length }, 'worker joined');
-    this.emit({ event: 'healthy', worker: describe(m) });
+    this.emit({ type: 'join', worker: describe(m) });
     this.wake?.();
     this.rebalance();
   }
@@ -543,15 +543,17 @@ export class Cluster {
       );
     }
     const result: BlockResult = { grads, stats: header.stats };
-    p.work.accept(m.id, header.block, result, Date.now());
-    this.emit({ event: 'result', worker: describe(m), round: header.round, step: p.order.step, block: k });
+    const now = Date.now();
+    const sent = p.work.givenAt(m.id, header.block) ?? now;
+    p.work.accept(m.id, header.block, result, now);
+    p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
     if (p.work.complete()) p.resolve();
     else this.rebalance();
   }
 
-  private emit(e: Omit<ClusterEvent, 't'>): void {
-    this.opts.onEvent?.({ t: Date.now(), ...e });
+  private emit(e: Omit<MemberEvent, 't'>): void {
+    this.opts.onMemberEvent?.({ t: Date.now(), ...e });
   }
 
   /** Tells every worker to stop and closes the socket. */

@@ -33,6 +33,11 @@ export class RoundWork {
     for (const b of blocks) this.state(b).given.set(member, now);
   }
 
+  /** When `member` was given `block` (ms), if it was. */
+  givenAt(member: string, block: Block): number | undefined {
+    return this.states.get(blockKey(block))?.given.get(member);
+  }
+
   wasGiven(member: string, block: Block): boolean {
     return this.states.get(blockKey(block))?.given.has(member) ?? false;
   }

@@ -4,8 +4,12 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import path from 'node:path';
 import YAML from 'yaml';
 import { UsageError } from '../src/errors.js';
+import type { RunLogs } from './run-logs.js';
 
 export class RunDir {
+  /** TensorBoard and timeline logs, while a coordinator runs (run.ts opens and closes them). */
+  logs?: RunLogs;
+
   private constructor(readonly dir: string) {}
 
   /** Creates a new run folder; an existing non-empty folder is an error (nothing in it is touched). */
@@ -48,11 +52,7 @@ export class RunDir {
 
   appendMetrics(line: Record<string, unknown>): void {
     appendFileSync(this.file('metrics.jsonl'), JSON.stringify(line) + '\n');
-  }
-
-  /** The cluster's timeline (joins, losses, blocks given and answered): one JSON line per event in cluster.jsonl. */
-  appendEvent(event: object): void {
-    appendFileSync(this.file('cluster.jsonl'), JSON.stringify(event) + '\n');
+    this.logs?.metrics(line);
   }
 
   /** On resume: drops metric lines of steps after the checkpoint, which the resumed run computes again. */
@@ -75,6 +75,15 @@ export class RunDir {
   writeSample(step: number, png: Buffer): string {
     const file = this.file(path.join('samples', `step-${String(step).padStart(6, '0')}.png`));
     atomicWrite(file, png);
+    this.logs?.grid(step, 'samples', png);
+    return file;
+  }
+
+  /** Another grid of a sample step (walk, recon, manifold): samples/<name>-step-XXXXXX.png. */
+  writeGrid(step: number, name: string, png: Buffer): string {
+    const file = this.file(path.join('samples', `${name}-step-${String(step).padStart(6, '0')}.png`));
+    atomicWrite(file, png);
+    this.logs?.grid(step, name, png);
     return file;
   }
 }

@@ -15,6 +15,7 @@ import type { CurveServer } from '../src/protocol/curve.js';
 import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
+import { RunLogs } from './run-logs.js';
 import { train, type TrainResult } from './trainer.js';
 
 export interface CoordinatorRunOptions {
@@ -64,9 +65,11 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
 
   const ipc = opts.bind ? undefined : path.join(os.tmpdir(), `ganymede-${process.pid}-${randomBytes(4).toString('hex')}.ipc`);
   const token = opts.token ?? randomBytes(16).toString('hex');
+  const logs = (opts.run.logs = new RunLogs(opts.run.dir));
+  logs.event({ type: 'start', t: Date.now(), step: opts.resume?.step ?? 0 });
   const cluster = new Cluster({
     config, bind: opts.bind ?? `ipc://${ipc}`, token, log, curve: opts.curve,
-    onEvent: (e) => opts.run.appendEvent(e),
+    onMemberEvent: (e) => logs.event(e),
   });
   const endpoint = await cluster.start();
   opts.onListening?.(endpoint);
@@ -101,5 +104,8 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
     await cluster.close(reason);
     await workers?.stop();
     if (ipc) rmSync(ipc, { force: true });
+    logs.event({ type: 'end', t: Date.now(), message: reason });
+    logs.close();
+    opts.run.logs = undefined;
   }
 }

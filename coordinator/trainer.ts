@@ -8,6 +8,7 @@ import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
 import { gridPng } from '../src/report/grid.js';
+import { extraGrids } from '../src/report/sample-grids.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
@@ -69,6 +70,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             round: round++, step, phase: r.phase, tag: r.tag, nets, shardImages, imageShape, weights,
             gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
           });
+          run.logs?.round(step, round - 1, r.phase, res);
           const t1 = performance.now();
           master.apply(r.phase, res.grads, plan.lr[r.phase]);
           if (!master.phaseWeights(r.phase).every(allFinite)) {
@@ -121,6 +123,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const last = done === steps;
       if (done % config.train.sampleEvery === 0 || last) {
         result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
+        for (const [name, png] of Object.entries(extraGrids(config, master.models(), opts.testData))) run.writeGrid(done, name, png);
       }
       if (opts.testData && Math.floor((done * batchSize) / data.count) > Math.floor((step * batchSize) / data.count)) {
         const epoch = Math.floor((done * batchSize) / data.count);

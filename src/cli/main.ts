@@ -9,6 +9,8 @@ import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerSample } from './commands/sample.js';
 import { registerKeys } from './commands/keys.js';
+import { registerReport } from './commands/report.js';
+import { registerExport } from './commands/export.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -30,7 +32,7 @@ let cli = yargs(argv)
   .usage('$0 <command> [options]')
   .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
   .strict()
-  .demandCommand(1, 'name a command: train, coordinator, worker, sample, data, bench')
+  .demandCommand(1, 'name a command: train, coordinator, worker, sample, report, export, data, bench')
   .recommendCommands()
   .help()
   .fail((msg, err) => {
@@ -44,6 +46,8 @@ cli = registerData(cli) as typeof cli;
 cli = registerBench(cli) as typeof cli;
 cli = registerSample(cli) as typeof cli;
 cli = registerKeys(cli) as typeof cli;
+cli = registerReport(cli) as typeof cli;
+cli = registerExport(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

@@ -10,6 +10,24 @@ export interface GridOptions {
   scale?: number;
 }
 
+/** Value range of model outputs: tanh generators give [-1, 1], sigmoid decoders and the data give [0, 1]. */
+export type PixelRange = '[-1,1]' | '[0,1]';
+
+/** Maps float pixels of `range` to uint8 0..255 (rounded, clipped): -1 and 0 -> 0, 1 -> 255. */
+export function toUint8(values: ArrayLike<number>, range: PixelRange): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const unit = range === '[-1,1]' ? (values[i] + 1) / 2 : values[i];
+    out[i] = Math.min(255, Math.max(0, Math.round(unit * 255)));
+  }
+  return out;
+}
+
+/** Top-left pixel of tile k (row-major) in a grid of tiles tileH x tileW with `gap` pixels around each. */
+export function tileOrigin(k: number, cols: number, tileH: number, tileW: number, gap: number): { top: number; left: number } {
+  return { top: gap + Math.floor(k / cols) * (tileH + gap), left: gap + (k % cols) * (tileW + gap) };
+}
+
 /** Encodes `images` (uint8 [n, h, w, 1] flattened) into a PNG grid; missing tiles stay dark. */
 export function gridPng(images: Uint8Array, h: number, w: number, opts: GridOptions): Buffer {
   const gap = opts.gap ?? 2;
@@ -22,8 +40,7 @@ export function gridPng(images: Uint8Array, h: number, w: number, opts: GridOpti
   png.data = Buffer.alloc(width * height, 48); // grey frame between tiles
   const n = Math.min(images.length / (h * w), opts.rows * opts.cols);
   for (let k = 0; k < n; k++) {
-    const top = gap + Math.floor(k / opts.cols) * (tileH + gap);
-    const left = gap + (k % opts.cols) * (tileW + gap);
+    const { top, left } = tileOrigin(k, opts.cols, tileH, tileW, gap);
     for (let y = 0; y < tileH; y++) {
       for (let x = 0; x < tileW; x++) {
         png.data[(top + y) * width + left + x] = images[k * h * w + Math.floor(y / scale) * w + Math.floor(x / scale)];

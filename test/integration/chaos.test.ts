@@ -12,6 +12,11 @@ import {
 } from './chaos.js';
 
 const root = tempDir('chaos');
+
+/** The run's timeline.jsonl (membership events and per-round block timings). */
+function timeline(run: string): { type: string; worker?: string; message?: string; blocks?: { rank: number }[] }[] {
+  return readFileSync(path.join(run, 'timeline.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
 let reference: Record<string, string> | undefined;
 
 async function fresh(): Promise<Record<string, string>> {
@@ -50,8 +55,8 @@ test('3 local workers, SIGKILLed at random steps and one SIGSTOPped: the run com
   assert.deepEqual(weightHashes(run), expected, `strikes (seed ${seed}): ${struck.join(', ')}`);
   assert.match(res.stderr, /lost: cannot be reached|lost: /);
   assert.match(res.stderr, /starting it again \(restart 1 of 10/);
-  const events = readFileSync(path.join(run, 'cluster.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
-  assert.ok(events.filter((e) => e.event === 'lost').length >= 4, 'every struck worker was declared lost');
+  const events = timeline(run);
+  assert.ok(events.filter((e) => e.type === 'failure' && /lost/.test(e.message ?? '')).length >= 4, 'every struck worker was declared lost');
 });
 
 test('a worker joining mid-run and one leaving cleanly (SIGTERM) leave the result byte-identical', { timeout: 600_000 }, async () => {
@@ -74,9 +79,10 @@ test('a worker joining mid-run and one leaving cleanly (SIGTERM) leave the resul
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     assert.match(res.stderr, /worker left/);
     assert.deepEqual(weightHashes(run), expected);
-    const events = readFileSync(path.join(run, 'cluster.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; worker?: string });
-    assert.ok(events.some((e) => e.event === 'healthy' && e.worker?.includes('rank 2')), 'the late worker took part');
-    assert.ok(events.some((e) => e.event === 'give' && e.worker?.includes('rank 2')), 'the late worker was given work');
+    const events = timeline(run);
+    assert.ok(events.some((e) => e.type === 'join' && e.worker?.includes('rank 2')), 'the late worker joined');
+    assert.ok(events.some((e) => e.type === 'leave' && e.worker?.includes('rank 0')), 'the leaving worker is on the timeline');
+    assert.ok(events.some((e) => e.type === 'round' && e.blocks?.some((b) => b.rank === 2)), 'the late worker computed blocks');
   } finally {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   }

@@ -8,9 +8,11 @@ import { resolveConfig } from '../../config/index.js';
 import { CheckpointError, UsageError } from '../../errors.js';
 import { gridPng } from '../../report/grid.js';
 import { sampleImages } from '../../train/sample.js';
+import { encodeIdxUint8 } from '../../data/idx-write.js';
+import { decodeLatents, truncatedLatents } from '../../report/sample-grids.js';
 
 /** A checkpoint folder as given, or the latest checkpoint of a run folder. */
-function checkpointOf(target: string): string {
+export function checkpointOf(target: string): string {
   if (existsSync(path.join(target, 'manifest.json'))) return target;
   if (!existsSync(target)) throw new UsageError(`${target}: no such run or checkpoint folder`);
   const latest = latestCheckpoint(target);
@@ -20,18 +22,23 @@ function checkpointOf(target: string): string {
 
 export function registerSample(y: Argv) {
   return y.command(
-    'sample <run>',
+    'sample [run]',
     'draw an image grid from a run (its latest checkpoint) or from one checkpoint folder',
     (c) =>
       c
-        .positional('run', { type: 'string', demandOption: true, describe: 'run folder or checkpoints/step-XXXXXX folder' })
+        .positional('run', { type: 'string', describe: 'run folder or checkpoints/step-XXXXXX folder' })
+        .option('checkpoint', { type: 'string', describe: 'the same as the positional run/checkpoint folder' })
+        .option('truncation', { type: 'number', describe: 'truncation trick: redraw latent components with |z| > t (t > 0)' })
         .option('n', { type: 'number', default: 64, describe: 'number of samples' })
         .option('seed', { type: 'string', default: 'fixed', describe: "z stream: 'fixed' is the training grids' z; any other value draws new ones" })
-        .option('out', { type: 'string', describe: 'PNG file to write (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
+        .option('out', { type: 'string', describe: 'PNG grid, or .idx / .idx.gz for raw uint8 samples in MNIST format (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
         .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }),
     async (args) => {
       if (!Number.isInteger(args.n) || args.n < 1 || args.n > 4096) throw new UsageError(`--n ${args.n}: a whole number from 1 to 4096`);
-      const dir = checkpointOf(args.run);
+      const target = args.checkpoint ?? args.run;
+      if (!target || (args.checkpoint && args.run)) throw new UsageError('name one run or checkpoint folder: `sample <run>` or `sample --checkpoint <dir>`');
+      if (args.truncation !== undefined && !(args.truncation > 0)) throw new UsageError(`--truncation ${args.truncation}: must be above 0`);
+      const dir = checkpointOf(target);
       const runDir = path.dirname(path.dirname(dir));
       const out = args.out ?? path.join(runDir, 'samples', `sample-${path.basename(dir)}-${args.seed}.png`);
       if (existsSync(out)) throw new UsageError(`${out} already exists; nothing was written`, { hint: 'choose another --out or --seed' });
@@ -39,10 +46,14 @@ export function registerSample(y: Argv) {
       const ckpt = await loadCheckpoint(dir);
       try {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
-        const images = sampleImages(config, ckpt.networks, args.n, args.seed);
+        const images = args.truncation === undefined
+          ? sampleImages(config, ckpt.networks, args.n, args.seed)
+          : decodeLatents(config, ckpt.networks, truncatedLatents(config, args.n, args.seed, args.truncation), args.n);
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-        writeFileSync(out, gridPng(images, 28, 28, { rows: Math.ceil(args.n / cols), cols }));
+        // .idx / .idx.gz: the raw uint8 samples in MNIST's own format; anything else: a PNG grid.
+        const idx = /\.idx(\.gz)?$/.exec(out);
+        writeFileSync(out, idx ? encodeIdxUint8(images, [args.n, 28, 28], idx[1] !== undefined) : gridPng(images, 28, 28, { rows: Math.ceil(args.n / cols), cols }));
         process.stdout.write(`${args.n} samples from ${dir} -> ${out}\n`);
       } finally {
         for (const net of Object.values(ckpt.networks)) net.dispose();

@@ -6,6 +6,7 @@ import { serverCurve } from '../../protocol/curve.js';
 import { createLogger } from '../log.js';
 import { createProgress } from '../progress.js';
 import { prepareRun, type RunFlags } from '../run-setup.js';
+import { startDashboard } from '../../report/dashboard.js';
 
 export function runFlags<T>(y: Argv<T>) {
   return y
@@ -14,22 +15,34 @@ export function runFlags<T>(y: Argv<T>) {
     .option('workers', { type: 'number', describe: 'number of workers (cluster.workers)' })
     .option('backend', { type: 'string', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
     .option('out', { type: 'string', describe: 'run folder (default: runs/<name>, or runs/<name>-N if taken)' })
-    .option('resume', { type: 'string', describe: 'continue a run folder (or one of its checkpoints) exactly' });
+    .option('resume', { type: 'string', describe: 'continue a run folder (or one of its checkpoints) exactly' })
+    .option('dashboard', { type: 'boolean', default: false, describe: 'serve the live HTML report on localhost while training' })
+    .option('dashboard-port', { type: 'number', default: 8686, describe: 'port of --dashboard (0: any free port)' });
 }
 
 interface TrainArgs extends RunFlags {
   verbose?: boolean;
   bind?: string;
   joinTimeout?: number;
+  dashboard?: boolean;
+  dashboardPort?: number;
 }
 
 export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): Promise<void> {
   const log = createLogger({ verbose: args.verbose });
   // Keys are checked before anything is written.
   const curve = mode === 'cluster' ? serverCurve() : undefined;
-  const { config, run, data, resume } = await prepareRun(args, log);
+  // The dashboard binds first (a busy port fails before any folder exists) and learns the run folder after.
+  const named: { dir?: string } = {};
+  const dashboard = args.dashboard ? await startDashboard(() => named.dir, args.dashboardPort ?? 8686) : undefined;
+  const { config, run, data, resume } = await prepareRun(args, log).catch(async (err: unknown) => {
+    await dashboard?.close();
+    throw err;
+  });
+  named.dir = run.dir;
   const start = resume?.step ?? 0;
   log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
+  if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (the live report of ${run.dir})\n`);
   const progress = createProgress(config.train.steps, start);
   try {
     const result = await runCoordinator({
@@ -52,6 +65,7 @@ export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): 
     );
   } finally {
     progress.stop();
+    await dashboard?.close();
     for (const net of Object.values(resume?.networks ?? {})) net.dispose();
   }
 }

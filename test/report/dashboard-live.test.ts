@@ -42,7 +42,7 @@ test('the dashboard shows the live run, updating as metrics.jsonl grows', { time
     }
   };
   const trained = await runCli(['train', '--out', run, '--workers', '1', '--backend', 'wasm', '--dashboard', '--dashboard-port', '0',
-    '--set', 'train.steps=60', '--set', 'train.sampleEvery=20', '--set', 'model.gHidden=[32]', '--set', 'model.dHidden=[32]'], {
+    '--set', 'train.steps=300', '--set', 'train.sampleEvery=50', '--set', 'model.gHidden=[32]', '--set', 'model.dHidden=[32]'], {
     onStderr: (text) => {
       const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
       if (m && !url) {

@@ -73,7 +73,13 @@ async function main(): Promise<void> {
     if (signal === 'SIGKILL') while (workerPid(run, rank) === pid) await sleep(50);
   }
   const code = await done;
-  for (const s of strikes) if (s.signal === 'SIGSTOP') process.kill(s.pid, 'SIGKILL');
+  for (const s of strikes.filter((x) => x.signal === 'SIGSTOP')) {
+    try {
+      process.kill(s.pid, 'SIGKILL');
+    } catch {
+      // already killed by the run's shutdown
+    }
+  }
   if (code !== 0) throw new Error(`the training run failed (exit ${code}); see ${run}`);
 
   const metrics = lines(run, 'metrics.jsonl').map((l) => JSON.parse(l) as { step: number; 'time/step_ms': number });

@@ -99,6 +99,8 @@ export class Cluster {
   private stopAuth?: () => void;
   private closed = false;
   private lastWaitLog = 0;
+  /** Running mean of one micro-shard's compute time, ms: a worker is suspect only when silent well past it. */
+  private shardMs = 0;
   private readonly rejected = { shown: 0, hidden: 0, windowStart: 0 };
 
   constructor(private readonly opts: ClusterOptions) {
@@ -327,7 +329,8 @@ export class Cluster {
         this.lose(m, `sent nothing for ${c.heartbeatTimeout} s (cluster.heartbeatTimeout)`);
         continue;
       }
-      if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > c.suspectAfter * 1000) {
+      const suspectMs = Math.max(c.suspectAfter * 1000, 3 * this.shardMs);
+      if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > suspectMs) {
         this.members.move(m, 'suspect');
         this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
         this.emit({ type: 'suspect', worker: describe(m) });
@@ -548,6 +551,8 @@ export class Cluster {
     p.work.accept(m.id, header.block, result, now);
     p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
+    const perShard = header.computeMs / header.block.n;
+    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
     if (p.work.complete()) p.resolve();
     else this.rebalance();
   }

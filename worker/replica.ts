@@ -41,7 +41,11 @@ export class ModelReplica {
    * Computes the gradient sum of one block of shards, pre-reduced along the fixed tree (DESIGN.md §3), with
    * the block's statistics summed in the same order. `yieldEvery` lets timers (heartbeats) run between shards.
    */
-  async block(block: Block, task: (shard: number) => ShardTask): Promise<{ grads: Float32Array[]; stats: Record<string, number> }> {
+  async block(
+    block: Block,
+    task: (shard: number) => ShardTask,
+    afterShard?: () => Promise<void>,
+  ): Promise<{ grads: Float32Array[]; stats: Record<string, number> }> {
     const leaves = new Map<number, { grads: Float32Array[]; stats: Record<string, number> }>();
     for (let s = block.lo; s < block.lo + block.n; s++) {
       const t = task(s);
@@ -49,6 +53,7 @@ export class ModelReplica {
       this.poison?.(t, leaf.grads);
       this.checkFinite(t, leaf);
       leaves.set(s, leaf);
+      await afterShard?.();
       await new Promise((resolve) => setImmediate(resolve));
     }
     return reduceNode(

@@ -34,7 +34,7 @@ test('3 local workers, SIGKILLed at random steps and one SIGSTOPped: the run com
   const seed = Date.now() % 100_000;
   const kills = strikeSteps(seed, 3, 2, STEPS - 8);
   const stopAt = STEPS - 5;
-  const result = runCli(['train', '--out', run, '--workers', '3', '--set', 'cluster.maxRestarts=10', ...CHAOS_SETS]);
+  const result = runCli(['train', '--out', run, '--workers', '3', '--set', 'cluster.maxRestarts=10', ...CHAOS_SETS], { timeoutMs: 590_000 });
   const struck: string[] = [];
   for (const [i, at] of kills.entries()) {
     await until(`step ${at}`, () => progress(run) >= at);

@@ -1,11 +1,13 @@
 // The training loop: for each step, the schedule's rounds through the cluster, the optimizer on the master
 // weights, then metrics, sample grids, evaluation and checkpoints.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
 import { gridPng } from '../src/report/grid.js';
+import { EarlyStopper } from '../src/train/early-stop.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
@@ -33,6 +35,8 @@ export interface TrainResult {
   checkpoint: string;
   lastSample?: string;
   lastElbo?: number;
+  /** Set when early stopping ended the run: the step of the best checkpoint (under <run>/best/). */
+  bestStep?: number;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -48,6 +52,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let checkpoint = opts.resume?.dir ?? '';
   const result: TrainResult = { steps: 0, checkpoint };
   const start = opts.resume?.step ?? 0;
+  const stopper = new EarlyStopper(config.train.earlyStop, opts.resume?.meta.earlyStop);
   try {
     for (let step = start; step < steps; step++) {
       const t0 = performance.now();
@@ -65,13 +70,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
         });
         const t1 = performance.now();
-        master.apply(r.phase, res.grads, plan.lr[r.phase]);
+        const applied = master.apply(r.phase, res.grads, plan.lr[r.phase], step);
         time.optim += performance.now() - t1;
         time.send += res.timing.send;
         time.wait += res.timing.wait;
         time.reduce += res.timing.reduce;
         time.compute += res.timing.compute;
         stats = addStats(stats, res.stats);
+        for (const [k, v] of Object.entries(applied)) stats[k] = Math.max(stats[k] ?? 0, v); // largest norm of the step
       }
       const done = step + 1;
       const seconds = (performance.now() - t0) / 1000;
@@ -90,9 +96,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       if (done % config.train.logEvery === 0 || done === steps) run.appendMetrics(line);
       opts.onStep?.(line);
-      const last = done === steps;
+      const verdict = stopper.observe(done, line);
+      const stateMeta = () => ({ round, batchesConsumed: batchesBefore(done, config), ...(stopper.enabled ? { earlyStop: { ...stopper.state } } : {}) });
+      if (verdict.improved) {
+        // The best checkpoint so far, kept apart from the rolling ones: <run>/best/checkpoints/step-XXXXXX.
+        const best = await saveCheckpoint(path.join(run.dir, 'best'), master.checkpoint(done, stateMeta()), { keep: 1 });
+        opts.onEvent?.(`best ${config.train.earlyStop.metric} ${verdict.value?.toPrecision(5)}: ${best}`);
+      }
+      const last = done === steps || verdict.stop;
       if (done % config.train.sampleEvery === 0 || last) {
-        result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
+        result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.sampleNets(), 64), data.height, data.width, { rows: 8, cols: 8 }));
       }
       if (opts.testData && Math.floor((done * batchSize) / data.count) > Math.floor((step * batchSize) / data.count)) {
         const epoch = Math.floor((done * batchSize) / data.count);
@@ -102,13 +115,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         opts.onEvent?.(`epoch ${epoch}: test ELBO ${elbo.toFixed(2)} nats per sample (${opts.testData.count} held-out digits)`);
       }
       if (done % config.train.checkpointEvery === 0 || last) {
-        checkpoint = await saveCheckpoint(run.dir, master.checkpoint(done, { round, batchesConsumed: batchesBefore(done, config) }), {
+        checkpoint = await saveCheckpoint(run.dir, master.checkpoint(done, stateMeta()), {
           keep: config.train.keepCheckpoints,
         });
         opts.onEvent?.(`checkpoint ${checkpoint}`);
       }
       result.steps = done;
       result.checkpoint = checkpoint;
+      if (verdict.stop) {
+        result.bestStep = stopper.state.bestStep;
+        run.appendMetrics({ step: done, 'earlyStop/best': stopper.state.best ?? NaN, 'earlyStop/bestStep': stopper.state.bestStep });
+        opts.onEvent?.(`early stop at step ${done}: ${config.train.earlyStop.metric} has not improved for ${config.train.earlyStop.patience} checks (best at step ${stopper.state.bestStep})`);
+        break;
+      }
     }
   } finally {
     master.dispose();

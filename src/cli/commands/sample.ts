@@ -39,7 +39,9 @@ export function registerSample(y: Argv) {
       const ckpt = await loadCheckpoint(dir);
       try {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
-        const images = sampleImages(config, ckpt.networks, args.n, args.seed);
+        // A run with train.ema samples from G's EMA (checkpoint network G_ema), as its training grids do.
+        const nets = ckpt.networks.G_ema ? { ...ckpt.networks, G: ckpt.networks.G_ema } : ckpt.networks;
+        const images = sampleImages(config, nets, args.n, args.seed);
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
         writeFileSync(out, gridPng(images, 28, 28, { rows: Math.ceil(args.n / cols), cols }));

@@ -81,7 +81,8 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
       for (const [k, v] of Object.entries(out.stats)) stats[k] = v.dataSync()[0];
       return out.loss;
     }, vars);
-    return vars.map((v) => grads[v.name]);
+    // A variable the loss does not reach (D's last bias under a penalty alone, as in the lazy R1 round) has none.
+    return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
   });
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
   const grads = tensors.map((t) => new Float32Array(t.dataSync()));

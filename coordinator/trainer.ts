@@ -28,6 +28,8 @@ export interface TrainOptions {
   onStep?: (line: Record<string, number>) => void;
   /** Human-readable events (evaluations, checkpoints) for the progress display. */
   onEvent?: (text: string) => void;
+  /** Called before each round is sent: what the coordinator runs (tests compare it with the schedule's table). */
+  onRound?: (r: { round: number; step: number; phase: string; tag: string; batch: number; lr: number }) => void;
 }
 
 export interface TrainResult {
@@ -64,6 +66,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const weights = Object.fromEntries(
           Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
         );
+        opts.onRound?.({ round, step, phase: r.phase, tag: r.tag, batch: r.batch, lr: plan.lr[r.phase] });
         const res = await cluster.round({
           round: round++, step, phase: r.phase, tag: r.tag, shardImages,
           imageShape: [data.height, data.width, data.channels], weights,

@@ -116,3 +116,33 @@ for (const backend of ['cpu', 'wasm'] as const) {
     tf.dispose([w, c, x]);
   });
 }
+
+// Batch norm with batch statistics (tf.moments + tf.batchNorm, as a BN layer in training) and dot-product
+// self-attention (softmax(Q K^T / sqrt(d)) V over a sample's positions), the other D layers of issue 5.
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`${backend}: batch norm and self-attention penalty gradients match finite differences`, async () => {
+    await initBackend(backend);
+    const w1 = tf.variable(normal([6, 8], 30, 0.5), true, 'bn_w1');
+    const gamma = tf.variable(tf.add(1, normal([8], 31, 0.1)), true, 'bn_gamma');
+    const beta = tf.variable(normal([8], 32, 0.1), true, 'bn_beta');
+    const wq = tf.variable(normal([8, 8], 33, 0.4), true, 'att_q');
+    const wk = tf.variable(normal([8, 8], 34, 0.4), true, 'att_k');
+    const c = normal([8, 1], 35);
+    const x = normal([5, 6], 36);
+    const D = (xi: tf.Tensor) => {
+      const h = tf.matMul(xi, w1); // [5, 8]
+      const { mean, variance } = tf.moments(h, 0);
+      const bn = tf.tanh(tf.batchNorm(h, mean, variance, beta, gamma, 1e-5));
+      // Attention over the 8 features of each sample, as 8 positions of width 1 scaled by q/k projections.
+      const q = tf.reshape(tf.matMul(bn, wq), [5, 8, 1]);
+      const k = tf.reshape(tf.matMul(bn, wk), [5, 8, 1]);
+      const att = tf.softmax(tf.matMul(q, k, false, true)); // [5, 8, 8]
+      const out = tf.reshape(tf.matMul(att, tf.reshape(bn, [5, 8, 1])), [5, 8]);
+      return tf.matMul(out, c); // [5, 1]
+    };
+    const r = finiteDifferenceCheck([w1, gamma, beta, wq, wk], () => squaredInputGradient(D, x), 6, 1e-3);
+    assert.ok(r.largest > 1e-3);
+    assert.ok(r.worst < TOLERANCE, `BN + attention on ${backend}: ${r.worst}`);
+    tf.dispose([w1, gamma, beta, wq, wk, c, x]);
+  });
+}

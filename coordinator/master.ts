@@ -7,6 +7,10 @@ import { CheckpointError } from '../src/errors.js';
 import { initialWeights, modelFamily, readWeights, type ImageShape, type ModelFamily, type NamedWeights } from '../src/models/index.js';
 import type { WireTensor } from '../src/protocol/index.js';
 import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
+import { clipWeights, emaUpdate, regularizeGradients } from '../src/train/regularize.js';
+
+/** Name of the EMA generator in checkpoints (train.ema). */
+export const EMA_NET = 'G_ema';
 
 export class MasterState {
   readonly family: ModelFamily;
@@ -16,10 +20,17 @@ export class MasterState {
   readonly versions: Record<string, number> = {};
   readonly adam: Record<string, AdamState> = {};
   private synced: Record<string, number> = {};
+  /** EMA of G's weights (train.ema.decay > 0) and the network that saves and samples them. */
+  ema?: { weights: NamedWeights; net: tf.LayersModel; version: number; synced: number };
 
   private constructor(readonly config: Readonly<Config>, image: ImageShape) {
     this.family = modelFamily(config.model.family);
     this.nets = this.family.build(config.model, image);
+    if (config.train.ema.decay > 0 && this.family.kind === 'gan') {
+      const built = this.family.build(config.model, image);
+      for (const [net, model] of Object.entries(built)) if (net !== 'G') model.dispose();
+      this.ema = { weights: { names: [], shapes: [], values: [] }, net: built.G, version: 0, synced: -1 };
+    }
   }
 
   /** A new run: weights from the seed, fresh optimizer states, versions 0. */
@@ -30,6 +41,7 @@ export class MasterState {
       s.versions[net] = 0;
     }
     for (const phase of Object.keys(s.family.phases)) s.adam[phase] = adamInit(s.phaseWeights(phase).map((w) => w.length));
+    if (s.ema) s.ema.weights = { ...s.weights.G, values: s.weights.G.values.map((v) => v.slice()) };
     return s;
   }
 
@@ -42,6 +54,11 @@ export class MasterState {
       if (!loaded) throw new CheckpointError(`${ckpt.dir}: no network '${net}'`);
       s.weights[net] = readWeights(loaded);
       s.versions[net] = meta.versions?.[net] ?? 0;
+    }
+    if (s.ema) {
+      const loaded = ckpt.networks[EMA_NET];
+      if (!loaded) throw new CheckpointError(`${ckpt.dir}: no network '${EMA_NET}' (train.ema is on)`);
+      s.ema.weights = readWeights(loaded);
     }
     for (const phase of Object.keys(s.family.phases)) {
       const arrays = ckpt.state[`adam-${phase}`];
@@ -63,12 +80,39 @@ export class MasterState {
     return this.family.phases[phase].updates.flatMap((net) => this.weights[net].values);
   }
 
-  /** Applies one Adam step of `phase` with the reduced gradient and bumps the versions of its networks. */
-  apply(phase: string, grads: Float32Array[], lr: number): void {
+  /**
+   * Applies one Adam step of `phase` with the reduced gradient (after L1/L2 terms and norm clipping), then WGAN
+   * weight clipping (D) and the EMA of G, and bumps the versions of its networks. Returns statistics to log.
+   */
+  apply(phase: string, grads: Float32Array[], lr: number, step = 0): Record<string, number> {
     const cfg = this.config.optimizer[phase as 'D'];
     if (!cfg) throw new Error(`no optimizer for phase ${phase}`);
-    adamStep(this.phaseWeights(phase), grads, this.adam[phase], cfg, lr);
-    for (const net of this.family.phases[phase].updates) this.versions[net] += 1;
+    const stats: Record<string, number> = {};
+    const weights = this.phaseWeights(phase);
+    if (cfg.l1 > 0 || cfg.l2 > 0 || cfg.clipNorm > 0) stats[`gradnorm/${phase}`] = regularizeGradients(weights, grads, cfg);
+    adamStep(weights, grads, this.adam[phase], cfg, lr);
+    const updates = this.family.phases[phase].updates;
+    const { weightClip } = this.config.gan;
+    if (weightClip > 0 && updates.includes('D')) clipWeights(this.weights.D.values, weightClip);
+    if (this.ema && updates.includes('G')) {
+      const { decay, start } = this.config.train.ema;
+      emaUpdate(this.ema.weights.values, this.weights.G.values, step >= start ? decay : 0);
+      this.ema.version += 1;
+    }
+    for (const net of updates) this.versions[net] += 1;
+    return stats;
+  }
+
+  /** The networks samples are drawn from: G's EMA in place of G when train.ema is on. */
+  sampleNets(): Record<string, tf.LayersModel> {
+    const nets = this.models();
+    if (!this.ema) return nets;
+    if (this.ema.synced !== this.ema.version) {
+      const w = this.ema.weights;
+      tf.tidy(() => this.ema!.net.setWeights(w.values.map((v, i) => tf.tensor(v, w.shapes[i]))));
+      this.ema.synced = this.ema.version;
+    }
+    return { ...nets, G: this.ema.net };
   }
 
   /** A network's weights as wire tensors (views, no copy). */
@@ -100,10 +144,12 @@ export class MasterState {
       ];
       adamSteps[phase] = adam.t;
     }
-    return { step, config: this.config, networks: this.models(), state, meta: { ...meta, versions: { ...this.versions }, adamSteps } };
+    const networks = this.ema ? { ...this.models(), [EMA_NET]: this.sampleNets().G } : this.models();
+    return { step, config: this.config, networks, state, meta: { ...meta, versions: { ...this.versions }, adamSteps } };
   }
 
   dispose(): void {
     for (const model of Object.values(this.nets)) model.dispose();
+    this.ema?.net.dispose();
   }
 }

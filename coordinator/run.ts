@@ -16,7 +16,7 @@ import { Cluster } from './cluster.js';
 import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
-import { train, type TrainResult } from './trainer.js';
+import { train, type TrainOptions, type TrainResult } from './trainer.js';
 
 export interface CoordinatorRunOptions {
   config: Readonly<Config>;
@@ -38,6 +38,7 @@ export interface CoordinatorRunOptions {
   log: Logger;
   onStep?: (line: Record<string, number>) => void;
   onEvent?: (text: string) => void;
+  onRound?: TrainOptions['onRound'];
   /** Called with the bound endpoint once workers can connect. */
   onListening?: (endpoint: string) => void;
 }
@@ -94,7 +95,7 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
     workers?.start();
     log.info({ endpoint, workers: cluster.expected }, 'waiting for workers');
     await cluster.waitForWorkers(opts.joinTimeout ?? 120);
-    return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent });
+    return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent, onRound: opts.onRound });
   } catch (err) {
     reason = `the run failed: ${(err as Error).message}`;
     throw err;

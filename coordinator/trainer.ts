@@ -1,5 +1,6 @@
 // The training loop: for each step, the schedule's rounds through the cluster, the optimizer on the master
 // weights, then metrics, sample grids, evaluation and checkpoints.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadNewestValid, saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
 import { NumericalError } from '../src/errors.js';
@@ -9,6 +10,7 @@ import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
 import { gridPng } from '../src/report/grid.js';
 import { extraGrids } from '../src/report/sample-grids.js';
+import { EarlyStopper } from '../src/train/early-stop.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
@@ -29,6 +31,8 @@ export interface TrainOptions {
   onStep?: (line: Record<string, number>) => void;
   /** Human-readable events (evaluations, checkpoints) for the progress display. */
   onEvent?: (text: string) => void;
+  /** Called before each round is sent: what the coordinator runs (tests compare it with the schedule's table). */
+  onRound?: (r: { round: number; step: number; phase: string; tag: string; batch: number; lr: number }) => void;
 }
 
 export interface TrainResult {
@@ -36,6 +40,8 @@ export interface TrainResult {
   checkpoint: string;
   lastSample?: string;
   lastElbo?: number;
+  /** Set when early stopping ended the run: the step of the best checkpoint (under <run>/best/). */
+  bestStep?: number;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -53,6 +59,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let rollbacks = 0;
   let step = opts.resume?.step ?? 0;
   const imageShape = [data.height, data.width, data.channels];
+  const stopper = new EarlyStopper(config.train.earlyStop, opts.resume?.meta.earlyStop);
   try {
     while (step < steps) {
       const t0 = performance.now();
@@ -66,13 +73,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
           );
           const nets = master.family.phases[r.phase].updates;
+          opts.onRound?.({ round, step, phase: r.phase, tag: r.tag, batch: r.batch, lr: plan.lr[r.phase] });
           const res = await cluster.round({
             round: round++, step, phase: r.phase, tag: r.tag, nets, shardImages, imageShape, weights,
             gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
           });
           run.logs?.round(step, round - 1, r.phase, res);
           const t1 = performance.now();
-          master.apply(r.phase, res.grads, plan.lr[r.phase]);
+          const applied = master.apply(r.phase, res.grads, plan.lr[r.phase], step);
           if (!master.phaseWeights(r.phase).every(allFinite)) {
             throw new NumericalError(`non-finite weights of ${nets.join('+')} after the ${r.tag} update of step ${step}`);
           }
@@ -82,6 +90,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           time.reduce += res.timing.reduce;
           time.compute += res.timing.compute;
           stats = addStats(stats, res.stats);
+          for (const [k, v] of Object.entries(applied)) stats[k] = Math.max(stats[k] ?? 0, v); // largest norm of the step
         }
       } catch (err) {
         if (!(err instanceof NumericalError)) throw err;
@@ -120,10 +129,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       if (done % config.train.logEvery === 0 || done === steps) run.appendMetrics(line);
       opts.onStep?.(line);
-      const last = done === steps;
+      const verdict = stopper.observe(done, line);
+      const stateMeta = () => ({ round, batchesConsumed: batchesBefore(done, config), ...(stopper.enabled ? { earlyStop: { ...stopper.state } } : {}) });
+      if (verdict.improved) {
+        // The best checkpoint so far, kept apart from the rolling ones: <run>/best/checkpoints/step-XXXXXX.
+        const best = await saveCheckpoint(path.join(run.dir, 'best'), master.checkpoint(done, stateMeta()), { keep: 1 });
+        opts.onEvent?.(`best ${config.train.earlyStop.metric} ${verdict.value?.toPrecision(5)}: ${best}`);
+      }
+      const last = done === steps || verdict.stop;
       if (done % config.train.sampleEvery === 0 || last) {
-        result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
-        for (const [name, png] of Object.entries(extraGrids(config, master.models(), opts.testData))) run.writeGrid(done, name, png);
+        result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.sampleNets(), 64), data.height, data.width, { rows: 8, cols: 8 }));
+        for (const [name, png] of Object.entries(extraGrids(config, master.sampleNets(), opts.testData))) run.writeGrid(done, name, png);
       }
       if (opts.testData && Math.floor((done * batchSize) / data.count) > Math.floor((step * batchSize) / data.count)) {
         const epoch = Math.floor((done * batchSize) / data.count);
@@ -133,13 +149,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         opts.onEvent?.(`epoch ${epoch}: test ELBO ${elbo.toFixed(2)} nats per sample (${opts.testData.count} held-out digits)`);
       }
       if (done % config.train.checkpointEvery === 0 || last) {
-        checkpoint = await saveCheckpoint(run.dir, master.checkpoint(done, { round, batchesConsumed: batchesBefore(done, config) }), {
+        checkpoint = await saveCheckpoint(run.dir, master.checkpoint(done, stateMeta()), {
           keep: config.train.keepCheckpoints,
         });
         opts.onEvent?.(`checkpoint ${checkpoint}`);
       }
       result.steps = done;
       result.checkpoint = checkpoint;
+      if (verdict.stop) {
+        result.bestStep = stopper.state.bestStep;
+        run.appendMetrics({ step: done, 'earlyStop/best': stopper.state.best ?? NaN, 'earlyStop/bestStep': stopper.state.bestStep });
+        opts.onEvent?.(`early stop at step ${done}: ${config.train.earlyStop.metric} has not improved for ${config.train.earlyStop.patience} checks (best at step ${stopper.state.bestStep})`);
+        break;
+      }
       step = done;
     }
   } finally {

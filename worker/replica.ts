@@ -16,7 +16,7 @@ export class ModelReplica {
 
   constructor(config: Readonly<Config>, image: ImageShape = MNIST_IMAGE) {
     const family = modelFamily(config.model.family);
-    this.replica = { config, family, nets: family.build(config.model, image) };
+    this.replica = { config, family, nets: family.build(config.model, image), image };
   }
 
   /** Replaces a network's weights; the tensors must match its weights by name, order and shape. */

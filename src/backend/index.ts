@@ -4,3 +4,4 @@ export { initBackend, type InitBackendOptions } from './init.js';
 export { WASM_PATCHES, applyWasmPatches, removeWasmPatches } from './patches.js';
 export type { KernelPatch } from './patch.js';
 export { valuesOn, maxScaledError } from './oracle.js';
+export { SECOND_ORDER_GRADIENTS, registerSecondOrderGradients } from './second-order-gradients.js';

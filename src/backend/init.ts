@@ -4,6 +4,7 @@ import { GanymedeError } from '../errors.js';
 import { loadNative, NATIVE_PACKAGES, type NativeName } from './native.js';
 import { openblasStatus } from './openblas-matmul-patch.js';
 import { applyWasmPatches, removeWasmPatches } from './patches.js';
+import { registerSecondOrderGradients } from './second-order-gradients.js';
 import { BACKEND_NAMES, TFJS_BACKEND, type BackendChoice, type BackendName } from './types.js';
 import { loadWasm } from './wasm.js';
 
@@ -101,6 +102,7 @@ async function start(requested: BackendName, patches: boolean): Promise<BackendC
  */
 export async function initBackend(requested: BackendName, options: InitBackendOptions = {}): Promise<BackendChoice> {
   const patches = options.patches ?? defaultOptions().patches;
+  registerSecondOrderGradients(); // global to tfjs: every backend takes gradients of gradients correctly
   const key = `${requested}/${patches}`;
   if (last?.key === key) {
     const choice = await last.choice.catch(() => undefined);

@@ -1,6 +1,8 @@
 // Cross-field rules the schema's per-key bounds cannot express.
 import { ConfigError } from '../errors.js';
 import type { Config } from './schema.js';
+import { LOSSES } from '../losses/registry.js';
+import { checkTechniques } from './technique-checks.js';
 
 /** Phases (rounds) whose optimizer a model family needs. */
 export function phasesOf(config: Pick<Config, 'model'>): readonly ('D' | 'G' | 'VAE')[] {
@@ -21,11 +23,12 @@ export function checkConsistency(config: Config, source: string): void {
     throw new ConfigError(`${source}: cluster.maxWorkers ${maxWorkers} is less than cluster.workers ${workers}`);
   }
   const isVae = config.model.family === 'mlp-vae';
-  if (isVae !== (config.loss === 'elbo')) {
-    throw new ConfigError(
-      `${source}: loss: '${config.loss}' does not fit model.family '${config.model.family}' (allowed: ${isVae ? "'elbo'" : "'bce-ns'"})`,
-    );
+  const kind = LOSSES.find((l) => l.name === config.loss)?.kind;
+  if (isVae !== (kind === 'vae')) {
+    const allowed = LOSSES.filter((l) => l.kind === (isVae ? 'vae' : 'gan')).map((l) => `'${l.name}'`);
+    throw new ConfigError(`${source}: loss: '${config.loss}' does not fit model.family '${config.model.family}' (allowed: ${allowed.join(', ')})`);
   }
+  checkTechniques(config, source);
   const needed = phasesOf(config);
   for (const phase of needed) {
     if (!config.optimizer[phase]) throw new ConfigError(`${source}: optimizer.${phase}: missing (the model needs ${needed.join(', ')})`);

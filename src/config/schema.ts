@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../backend/types.js';
 import { DATASET_SOURCES } from '../data/registry.js';
 import { LOSSES } from '../losses/registry.js';
+import { ganSchema, OPTIMIZER_TECHNIQUES, TRAIN_TECHNIQUES } from './techniques.js';
 
 // Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
 const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
@@ -17,6 +18,7 @@ const adamSchema = z.strictObject({
   beta1: z.number().min(0).lt(1).default(0.5),
   beta2: z.number().min(0).lt(1).default(0.999),
   eps: z.number().positive().default(1e-8),
+  ...OPTIMIZER_TECHNIQUES,
 });
 export type AdamConfig = z.infer<typeof adamSchema>;
 
@@ -53,6 +55,8 @@ export const configSchema = z.strictObject({
   model: modelSchema.default({ family: 'mlp-gan', latentDim: 100, gHidden: [256, 512, 1024], dHidden: [1024, 512, 256], leak: 0.2 }),
   /** Loss of the GAN rounds: non-saturating BCE (the seed's), computed from logits. */
   loss: z.enum(LOSS_NAMES).default('bce-ns'),
+  /** Penalties, label smoothing, feature matching, DiffAugment (src/config/techniques.ts). */
+  gan: ganSchema.prefault({}),
   data: z
     .strictObject({
       source: z.enum(DATASET_SOURCES).default('mnist-embedded'),
@@ -80,6 +84,7 @@ export const configSchema = z.strictObject({
       onNonFinite: z.enum(['fail', 'rollback']).default('fail'),
       /** Rollbacks allowed in one run before a repeated numerical fault fails it. */
       maxRollbacks: z.number().int().min(0).max(1000).default(3),
+      ...TRAIN_TECHNIQUES,
     })
     .prefault({}),
   cluster: z

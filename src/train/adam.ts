@@ -20,7 +20,7 @@ export function adamInit(sizes: readonly number[]): AdamState {
  * v = b2 v + (1-b2) g^2; w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  * Deterministic: plain IEEE arithmetic in a fixed order.
  */
-export function adamStep(weights: Float32Array[], grads: readonly Float32Array[], state: AdamState, cfg: AdamConfig, lr = cfg.lr): void {
+export function adamStep(weights: Float32Array[], grads: readonly Float32Array[], state: AdamState, cfg: Pick<AdamConfig, 'lr' | 'beta1' | 'beta2' | 'eps'>, lr = cfg.lr): void {
   state.t += 1;
   const { beta1: b1, beta2: b2, eps } = cfg;
   const stepSize = lr / (1 - b1 ** state.t);

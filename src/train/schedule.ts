@@ -2,6 +2,8 @@
 // uninterrupted run would have.
 import type { Config } from '../config/index.js';
 import { modelFamily } from '../models/index.js';
+import { DREG_TAG } from './gan-objectives.js';
+import { decayedLr } from './lr-decay.js';
 
 export interface Round {
   /** The phase whose objective the round optimises: 'D', 'G' or 'VAE'. */
@@ -21,12 +23,17 @@ export interface StepPlan {
 export function schedule(step: number, config: Readonly<Config>): StepPlan {
   const family = modelFamily(config.model.family);
   const lr: Record<string, number> = {};
-  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = opt.lr;
+  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = decayedLr(opt.lr, opt.decay, step, config.train.steps);
   if (family.kind === 'vae') return { rounds: [{ phase: 'VAE', tag: 'VAE', batch: step }], lr };
-  const n = config.train.nCritic;
+  const { nCritic: n, nGen } = config.train;
   const rounds: Round[] = [];
   for (let k = 0; k < n; k++) rounds.push({ phase: 'D', tag: `D${k}`, batch: step * n + k });
-  rounds.push({ phase: 'G', tag: 'G', batch: -1 });
+  // Lazy R1 (StyleGAN2): its own D round every k steps, on the step's first real batch.
+  const { gamma, every } = config.gan.r1;
+  if (gamma > 0 && every > 1 && step % every === 0) rounds.push({ phase: 'D', tag: DREG_TAG, batch: step * n });
+  // Feature matching compares with real features: G's rounds reuse the step's last real batch.
+  const gBatch = config.gan.generatorLoss === 'feature-matching' ? step * n + n - 1 : -1;
+  for (let k = 0; k < nGen; k++) rounds.push({ phase: 'G', tag: nGen === 1 ? 'G' : `G${k}`, batch: gBatch });
   return { rounds, lr };
 }
 

@@ -1,10 +1,11 @@
 // Gradients of one micro-shard's share of the batch loss (DESIGN.md §3), the analogue of StyleGAN2's
 // accumulate_gradients(phase): one function per phase, every random draw keyed by (seed, step, tag, shard).
 import * as tf from '@tensorflow/tfjs';
-import { dLossSums, gLossSum, negElboSums, reparameterise } from '../losses/index.js';
-import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
-import type { ModelFamily } from '../models/index.js';
-import { KeyedRandom } from '../rng.js';
+import { negElboSums, reparameterise } from '../losses/index.js';
+import type { Config, MlpVaeConfig } from '../config/index.js';
+import type { ImageShape, ModelFamily } from '../models/index.js';
+import { ganDObjective, ganGObjective } from './gan-objectives.js';
+import { normal, pixels } from './shard-inputs.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -28,6 +29,8 @@ export interface Replica {
   config: Readonly<Config>;
   family: ModelFamily;
   nets: Record<string, tf.LayersModel>;
+  /** Shape of one image (MNIST's 28x28x1 when absent). */
+  image?: ImageShape;
 }
 
 /** The variables a phase trains, in wire order: each updated network's `weights`, networks in phase order. */
@@ -36,46 +39,7 @@ export function phaseVariables(replica: Replica, phase: string): tf.Variable[] {
   return spec.updates.flatMap((net) => replica.nets[net].weights.map((w) => w.read() as tf.Variable));
 }
 
-function normal(config: Readonly<Config>, task: ShardTask, what: string, n: number, dim: number): tf.Tensor2D {
-  const rng = new KeyedRandom(config.seed, task.step, task.tag, task.shard, what);
-  return tf.tensor2d(rng.normal(n * dim), [n, dim]);
-}
-
-function pixels(task: ShardTask, scale: number, offset: number): tf.Tensor2D {
-  const x = task.x;
-  if (!x) throw new Error(`phase ${task.phase} needs the shard's images`);
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] * scale + offset;
-  return tf.tensor2d(out, [task.count, x.length / task.count]);
-}
-
 type Objective = (r: Replica, task: ShardTask, inv: number) => { loss: tf.Scalar; stats: Record<string, tf.Scalar> };
-
-/** D's round: real images against G(z); only D's variables get gradients. */
-const dObjective: Objective = ({ config, nets }, task, inv) => {
-  const latent = (config.model as MlpGanConfig).latentDim;
-  const realLogits = nets.D.apply(pixels(task, 1 / 127.5, -1)) as tf.Tensor; // [b, 1], data in [-1, 1]
-  const fake = nets.G.apply(normal(config, task, 'z', task.count, latent)) as tf.Tensor; // [b, 784]
-  const fakeLogits = nets.D.apply(fake) as tf.Tensor;
-  const { real, fake: fakeSum } = dLossSums(realLogits, fakeLogits);
-  const loss = tf.mul(tf.add(real, fakeSum), inv) as tf.Scalar;
-  return {
-    loss,
-    stats: {
-      'loss/D': loss,
-      'D(x)': tf.mul(tf.sum(tf.sigmoid(realLogits)), inv) as tf.Scalar,
-      'D(G(z))': tf.mul(tf.sum(tf.sigmoid(fakeLogits)), inv) as tf.Scalar,
-    },
-  };
-};
-
-/** G's round: the non-saturating loss through D; only G's variables get gradients. */
-const gObjective: Objective = ({ config, nets }, task, inv) => {
-  const latent = (config.model as MlpGanConfig).latentDim;
-  const fakeLogits = nets.D.apply(nets.G.apply(normal(config, task, 'z', task.count, latent))) as tf.Tensor;
-  const loss = tf.mul(gLossSum(fakeLogits), inv) as tf.Scalar;
-  return { loss, stats: { 'loss/G': loss } };
-};
 
 /** The VAE's round: negative ELBO summed over the shard (scale 1, as the seed's sum reduction). */
 const vaeObjective: Objective = ({ config, nets }, task, inv) => {
@@ -91,7 +55,7 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
   };
 };
 
-const OBJECTIVES: Record<string, Objective> = { D: dObjective, G: gObjective, VAE: vaeObjective };
+const OBJECTIVES: Record<string, Objective> = { D: ganDObjective, G: ganGObjective, VAE: vaeObjective };
 
 function objectiveOf(phase: string): Objective {
   const objective = OBJECTIVES[phase];
@@ -117,7 +81,8 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
       for (const [k, v] of Object.entries(out.stats)) stats[k] = v.dataSync()[0];
       return out.loss;
     }, vars);
-    return vars.map((v) => grads[v.name]);
+    // A variable the loss does not reach (D's last bias under a penalty alone, as in the lazy R1 round) has none.
+    return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
   });
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
   const grads = tensors.map((t) => new Float32Array(t.dataSync()));

@@ -46,9 +46,11 @@ export function registerSample(y: Argv) {
       const ckpt = await loadCheckpoint(dir);
       try {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
+        // A run with train.ema samples from G's EMA (checkpoint network G_ema), as its training grids do.
+        const nets = ckpt.networks.G_ema ? { ...ckpt.networks, G: ckpt.networks.G_ema } : ckpt.networks;
         const images = args.truncation === undefined
-          ? sampleImages(config, ckpt.networks, args.n, args.seed)
-          : decodeLatents(config, ckpt.networks, truncatedLatents(config, args.n, args.seed, args.truncation), args.n);
+          ? sampleImages(config, nets, args.n, args.seed)
+          : decodeLatents(config, nets, truncatedLatents(config, args.n, args.seed, args.truncation), args.n);
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
         // .idx / .idx.gz: the raw uint8 samples in MNIST's own format; anything else: a PNG grid.

@@ -7,6 +7,7 @@ import { CheckpointError } from '../src/errors.js';
 import { initialWeights, modelFamily, readWeights, type ImageShape, type ModelFamily, type NamedWeights } from '../src/models/index.js';
 import type { WireTensor } from '../src/protocol/index.js';
 import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
+import { mergeState } from '../src/train/shard-state.js';
 
 export class MasterState {
   readonly family: ModelFamily;
@@ -26,7 +27,9 @@ export class MasterState {
   static fresh(config: Readonly<Config>, image: ImageShape): MasterState {
     const s = new MasterState(config, image);
     for (const [net, model] of Object.entries(s.nets)) {
-      s.weights[net] = initialWeights(model, net, config.seed);
+      s.weights[net] = s.family.initialWeights
+        ? s.family.initialWeights(model, net, config.seed, config.model)
+        : initialWeights(model, net, config.seed);
       s.versions[net] = 0;
     }
     for (const phase of Object.keys(s.family.phases)) s.adam[phase] = adamInit(s.phaseWeights(phase).map((w) => w.length));
@@ -58,16 +61,38 @@ export class MasterState {
     return s;
   }
 
-  /** The weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
-  phaseWeights(phase: string): Float32Array[] {
-    return this.family.phases[phase].updates.flatMap((net) => this.weights[net].values);
+  /** Indices (in `weights` order) of a network's trainable weights; the rest is state (BatchNorm, SN u). */
+  private trainable(net: string): number[] {
+    return this.nets[net].weights.flatMap((w, i) => (w.trainable ? [i] : []));
   }
 
-  /** Applies one Adam step of `phase` with the reduced gradient and bumps the versions of its networks. */
+  /** The trainable weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
+  phaseWeights(phase: string): Float32Array[] {
+    return this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].values[i]));
+  }
+
+  /** Sizes of what a round's GRADS carry: the phase's gradients, then its networks' state (shard-state.ts). */
+  wireSizes(phase: string): number[] {
+    const nets = this.family.phases[phase].updates;
+    const state = nets.flatMap((net) => this.nets[net].weights.flatMap((w, i) => (w.trainable ? [] : [this.weights[net].values[i].length])));
+    return [...this.phaseWeights(phase).map((w) => w.length), ...state];
+  }
+
+  /**
+   * Applies one Adam step of `phase` with the reduced gradient, merges the reduced state values that follow
+   * the gradients, and bumps the versions of its networks.
+   */
   apply(phase: string, grads: Float32Array[], lr: number): void {
     const cfg = this.config.optimizer[phase as 'D'];
     if (!cfg) throw new Error(`no optimizer for phase ${phase}`);
-    adamStep(this.phaseWeights(phase), grads, this.adam[phase], cfg, lr);
+    const weights = this.phaseWeights(phase);
+    adamStep(weights, grads.slice(0, weights.length), this.adam[phase], cfg, lr);
+    let k = weights.length;
+    for (const net of this.family.phases[phase].updates) {
+      const n = this.nets[net].weights.length - this.trainable(net).length;
+      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n));
+      k += n;
+    }
     for (const net of this.family.phases[phase].updates) this.versions[net] += 1;
   }
 
@@ -92,8 +117,8 @@ export class MasterState {
     const state: Record<string, NamedArray[]> = {};
     const adamSteps: Record<string, number> = {};
     for (const [phase, adam] of Object.entries(this.adam)) {
-      const names = this.family.phases[phase].updates.flatMap((net) => this.weights[net].names);
-      const shapes = this.family.phases[phase].updates.flatMap((net) => this.weights[net].shapes);
+      const names = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].names[i]));
+      const shapes = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].shapes[i]));
       state[`adam-${phase}`] = [
         ...adam.m.map((data, i) => ({ name: `${names[i]}/m`, shape: shapes[i], data })),
         ...adam.v.map((data, i) => ({ name: `${names[i]}/v`, shape: shapes[i], data })),

@@ -62,7 +62,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const res = await cluster.round({
           round: round++, step, phase: r.phase, tag: r.tag, shardImages,
           imageShape: [data.height, data.width, data.channels], weights,
-          gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
+          gradSizes: master.wireSizes(r.phase),
         });
         const t1 = performance.now();
         master.apply(r.phase, res.grads, plan.lr[r.phase]);

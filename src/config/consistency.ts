@@ -2,9 +2,12 @@
 import { ConfigError } from '../errors.js';
 import type { Config } from './schema.js';
 
+/** The families that are VAEs (one VAE round per step); the rest are GANs. */
+const VAE_FAMILIES: readonly string[] = ['mlp-vae', 'conv-vae'];
+
 /** Phases (rounds) whose optimizer a model family needs. */
 export function phasesOf(config: Pick<Config, 'model'>): readonly ('D' | 'G' | 'VAE')[] {
-  return config.model.family === 'mlp-vae' ? ['VAE'] : ['D', 'G'];
+  return VAE_FAMILIES.includes(config.model.family) ? ['VAE'] : ['D', 'G'];
 }
 
 export function checkConsistency(config: Config, source: string): void {
@@ -15,7 +18,7 @@ export function checkConsistency(config: Config, source: string): void {
       { hint: 'every micro-shard must hold the same number of samples' },
     );
   }
-  const isVae = config.model.family === 'mlp-vae';
+  const isVae = phasesOf(config).includes('VAE');
   if (isVae !== (config.loss === 'elbo')) {
     throw new ConfigError(
       `${source}: loss: '${config.loss}' does not fit model.family '${config.model.family}' (allowed: ${isVae ? "'elbo'" : "'bce-ns'"})`,

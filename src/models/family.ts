@@ -15,6 +15,8 @@ export interface ModelFamily {
   readonly phases: Readonly<Record<string, PhaseSpec>>;
   /** Builds the networks with explicit, stable layer names (so model.json and weight names are deterministic). */
   build(model: ModelConfig, image: ImageShape): Record<string, tf.LayersModel>;
+  /** Initial weights of one network (all of `model.weights`, state included); default: PyTorch's nn.Linear init. */
+  initialWeights?(model: tf.LayersModel, net: string, seed: number, config: ModelConfig): NamedWeights;
 }
 
 /** Weights of one network in `model.weights` order, named by their original (un-suffixed) names. */

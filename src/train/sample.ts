@@ -2,10 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
 import { KeyedRandom } from '../rng.js';
+import { modelFamily } from '../models/index.js';
 
 /** n images as uint8 [n, 28*28] from z ~ N(0, I) keyed by (seed, 'samples', key). */
 export function sampleImages(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, n: number, key: string | number = 'fixed'): Uint8Array {
-  const vae = config.model.family === 'mlp-vae';
+  const vae = modelFamily(config.model.family).kind === 'vae';
   const latent = (config.model as MlpGanConfig | MlpVaeConfig).latentDim;
   const z = new KeyedRandom(config.seed, 'samples', key).normal(n * latent);
   const pixels = tf.tidy(() => {

@@ -5,6 +5,8 @@ import { dLossSums, gLossSum, negElboSums, reparameterise } from '../losses/inde
 import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
 import type { ModelFamily } from '../models/index.js';
 import { KeyedRandom } from '../rng.js';
+import { inShard, ShardContext } from '../models/layers/shard-context.js';
+import { stateContributions } from './shard-state.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -30,10 +32,13 @@ export interface Replica {
   nets: Record<string, tf.LayersModel>;
 }
 
-/** The variables a phase trains, in wire order: each updated network's `weights`, networks in phase order. */
+/**
+ * The variables a phase trains, in wire order: each updated network's trainable weights, networks in phase
+ * order. (Non-trainable state such as BatchNorm running statistics follows them on the wire: shard-state.ts.)
+ */
 export function phaseVariables(replica: Replica, phase: string): tf.Variable[] {
   const spec = replica.family.phases[phase];
-  return spec.updates.flatMap((net) => replica.nets[net].weights.map((w) => w.read() as tf.Variable));
+  return spec.updates.flatMap((net) => replica.nets[net].trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
 function normal(config: Readonly<Config>, task: ShardTask, what: string, n: number, dim: number): tf.Tensor2D {
@@ -111,16 +116,20 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
   const inv = 1 / replica.config.train.batchSize;
   // Statistics are read inside the taped function: engine.gradients disposes everything f made but its result.
   const stats: Record<string, number> = {};
-  const tensors = tf.tidy(() => {
+  // Layers train, draw keyed masks and record their state updates inside the shard's context.
+  const ctx = new ShardContext([replica.config.seed, task.step, task.tag, task.shard]);
+  const tensors = inShard(ctx, () => tf.tidy(() => {
     const { grads } = tf.variableGrads(() => {
       const out = objective(replica, task, inv);
       for (const [k, v] of Object.entries(out.stats)) stats[k] = v.dataSync()[0];
       return out.loss;
     }, vars);
     return vars.map((v) => grads[v.name]);
-  });
+  }));
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
   const grads = tensors.map((t) => new Float32Array(t.dataSync()));
   tf.dispose(tensors);
+  const nets = replica.family.phases[task.phase].updates.map((net) => replica.nets[net]);
+  grads.push(...stateContributions(nets, ctx, replica.config.train.microShards));
   return { grads, stats };
 }

@@ -26,3 +26,40 @@ export const dcganSchema = z.strictObject({
 });
 export type DcganConfig = z.infer<typeof dcganSchema>;
 
+
+/** SAGAN (Zhang et al. 2019): the DCGAN networks with a self-attention block at 14x14 in G and D, SN in D. */
+export const saganSchema = dcganSchema.extend({
+  family: z.literal('sagan'),
+  dNorm: dNorm.default('spectral'),
+});
+export type SaganConfig = z.infer<typeof saganSchema>;
+
+/**
+ * ResNet GAN in the SNGAN style (Miyato et al. 2018, appendix B, scaled to 28x28): G z -> 7x7 -> two
+ * upsampling residual blocks -> 28x28 (BN + ReLU); D two downsampling residual blocks + one plain block,
+ * ReLU, global sum pool, linear; spectral norm on every D layer.
+ */
+export const resnetGanSchema = z.strictObject({
+  family: z.literal('resnet-gan'),
+  latentDim: positiveInt.max(4096).default(128),
+  gChannels: channels.default(64),
+  dChannels: channels.default(64),
+  dNorm: z.enum(['none', 'spectral']).default('spectral'),
+  init: z.enum(['dcgan', 'pytorch']).default('pytorch'),
+});
+export type ResnetGanConfig = z.infer<typeof resnetGanSchema>;
+
+/**
+ * Convolutional VAE: encoder conv 4x4/2 (c) -> conv 4x4/2 (2c) -> (mu, logvar); decoder dense -> 7x7x2c ->
+ * convT -> convT -> 28x28 logits. `decoder` picks p(x|z): Bernoulli on the logits, or Gaussian with mean
+ * sigmoid(logits) and the fixed standard deviation `sigma`.
+ */
+export const convVaeSchema = z.strictObject({
+  family: z.literal('conv-vae'),
+  latentDim: positiveInt.max(4096).default(16),
+  channels: channels.default(32),
+  decoder: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+  sigma: z.number().positive().max(10).default(0.1),
+  init: z.enum(['dcgan', 'pytorch']).default('pytorch'),
+});
+export type ConvVaeConfig = z.infer<typeof convVaeSchema>;

@@ -1,12 +1,14 @@
 // Gradients of one micro-shard's share of the batch loss (DESIGN.md §3), the analogue of StyleGAN2's
 // accumulate_gradients(phase): one function per phase, every random draw keyed by (seed, step, tag, shard).
 import * as tf from '@tensorflow/tfjs';
-import { dLossSums, gLossSum, negElboSums, reparameterise } from '../losses/index.js';
+import { negElboSums, reparameterise } from '../losses/index.js';
 import type { Config, MlpGanConfig, MlpVaeConfig } from '../config/index.js';
 import type { ModelFamily } from '../models/index.js';
 import { KeyedRandom } from '../rng.js';
 import { inShard, ShardContext } from '../models/layers/shard-context.js';
 import { stateContributions } from './shard-state.js';
+import { ganLoss } from '../losses/hinge.js';
+import { reconstructionSum } from '../losses/gaussian-decoder.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -62,7 +64,7 @@ const dObjective: Objective = ({ config, nets }, task, inv) => {
   const realLogits = nets.D.apply(pixels(task, 1 / 127.5, -1)) as tf.Tensor; // [b, 1], data in [-1, 1]
   const fake = nets.G.apply(normal(config, task, 'z', task.count, latent)) as tf.Tensor; // [b, 784]
   const fakeLogits = nets.D.apply(fake) as tf.Tensor;
-  const { real, fake: fakeSum } = dLossSums(realLogits, fakeLogits);
+  const { real, fake: fakeSum } = ganLoss(config).dLossSums(realLogits, fakeLogits);
   const loss = tf.mul(tf.add(real, fakeSum), inv) as tf.Scalar;
   return {
     loss,
@@ -78,7 +80,7 @@ const dObjective: Objective = ({ config, nets }, task, inv) => {
 const gObjective: Objective = ({ config, nets }, task, inv) => {
   const latent = (config.model as MlpGanConfig).latentDim;
   const fakeLogits = nets.D.apply(nets.G.apply(normal(config, task, 'z', task.count, latent))) as tf.Tensor;
-  const loss = tf.mul(gLossSum(fakeLogits), inv) as tf.Scalar;
+  const loss = tf.mul(ganLoss(config).gLossSum(fakeLogits), inv) as tf.Scalar;
   return { loss, stats: { 'loss/G': loss } };
 };
 
@@ -88,7 +90,9 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
   const x = pixels(task, 1 / 255, 0); // [b, 784] in [0, 1]
   const [mu, logvar] = nets.encoder.apply(x) as tf.Tensor[]; // [b, 20] each
   const z = reparameterise(mu, logvar, normal(config, task, 'eps', task.count, latent));
-  const { rec, kl } = negElboSums(x, nets.decoder.apply(z) as tf.Tensor, mu, logvar);
+  const logits = nets.decoder.apply(z) as tf.Tensor;
+  const { kl } = negElboSums(x, logits, mu, logvar);
+  const rec = reconstructionSum(config, x, logits); // Bernoulli or Gaussian p(x|z)
   const loss = tf.add(rec, kl) as tf.Scalar;
   return {
     loss,

@@ -4,4 +4,6 @@ export { ShardBatchNorm, normalise } from './batch-norm.js';
 export { SNConv2D, SNDense, spectralNormalise } from './spectral-norm.js';
 export { KeyedDropout } from './keyed-dropout.js';
 export { ShardContext, inShard, isTraining, shardContext, type StatefulLayer } from './shard-context.js';
+export { Upsample2x, AvgPool2x, GlobalSumPool } from './resample.js';
+export { SelfAttention } from './self-attention.js';
 export { initialWeightsBy, type InitRule } from './init.js';

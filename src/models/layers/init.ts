@@ -26,6 +26,10 @@ function valueOf(local: string, shape: number[], kernelShape: number[] | undefin
   const uniform = (bound: number) => fill(n, () => (2 * rng.uniform() - 1) * bound);
   switch (local) {
     case 'kernel':
+    case 'query_kernel':
+    case 'key_kernel':
+    case 'value_kernel':
+    case 'out_kernel':
       return rule === 'dcgan' ? rng.normal(n).map((x) => 0.02 * x) : uniform(1 / Math.sqrt(fanIn(shape)));
     case 'bias':
       return rule === 'dcgan' || !kernelShape ? new Float32Array(n) : uniform(1 / Math.sqrt(fanIn(kernelShape)));

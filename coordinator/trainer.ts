@@ -56,11 +56,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const time = { send: 0, wait: 0, reduce: 0, compute: 0, optim: 0 };
       for (const r of plan.rounds) {
         const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
+        const shardLabels = r.batch >= 0 && master.family.conditional ? labelsOf(data, sampler, r.batch, microShards) : undefined;
         const weights = Object.fromEntries(
           Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
         );
         const res = await cluster.round({
-          round: round++, step, phase: r.phase, tag: r.tag, shardImages,
+          round: round++, step, phase: r.phase, tag: r.tag, shardImages, shardLabels,
           imageShape: [data.height, data.width, data.channels], weights,
           gradSizes: master.wireSizes(r.phase),
         });
@@ -126,4 +127,9 @@ function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number
     out.push(buf);
   }
   return out;
+}
+
+/** The class labels of every micro-shard of global batch `batch` (conditional families). */
+function labelsOf(data: Dataset, sampler: Sampler, batch: number, shards: number): Uint8Array[] {
+  return Array.from({ length: shards }, (_, s) => Uint8Array.from(sampler.shard(batch, s), (idx) => data.label(idx)));
 }

@@ -155,7 +155,11 @@ export class Worker {
       const started = performance.now();
       const result = await replica.block(block, (shard) => {
         const x = pixels.get(`x/${shard}`);
-        return { phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize, x: x?.data as Uint8Array | undefined };
+        const y = pixels.get(`y/${shard}`); // class labels, for conditional models
+        return {
+          phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize,
+          x: x?.data as Uint8Array | undefined, y: y?.data as Uint8Array | undefined,
+        };
       });
       const grads: WireTensor[] = result.grads.map((data, i) => ({ name: `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(

@@ -63,3 +63,27 @@ export const convVaeSchema = z.strictObject({
   init: z.enum(['dcgan', 'pytorch']).default('pytorch'),
 });
 export type ConvVaeConfig = z.infer<typeof convVaeSchema>;
+
+/**
+ * Class-conditional DCGAN. G takes (z, y): `gCond` 'cbn' gives every G BatchNorm per-class gamma and beta
+ * (conditional BN), 'concat' concatenates a learned class embedding to z. D: 'projection' adds
+ * <embed(y), phi(x)> to the logit (Miyato & Koyama 2018); 'acgan' adds a K-way class head and its
+ * cross-entropy to both losses (Odena et al. 2017).
+ */
+export const cganSchema = z.strictObject({
+  family: z.literal('cgan'),
+  latentDim: positiveInt.max(4096).default(100),
+  classes: positiveInt.max(1000).default(10),
+  gChannels: channels.default(64),
+  dChannels: channels.default(64),
+  gCond: z.enum(['cbn', 'concat']).default('cbn'),
+  dCond: z.enum(['projection', 'acgan']).default('projection'),
+  dNorm: dNorm.default('spectral'),
+  /** Size of G's class embedding with gCond 'concat'. */
+  embedDim: positiveInt.max(4096).default(50),
+  /** Weight of the ACGAN class cross-entropy in both losses. */
+  acganWeight: z.number().min(0).max(100).default(1),
+  leak: z.number().min(0).max(1).default(0.2),
+  init: z.enum(['dcgan', 'pytorch']).default('dcgan'),
+});
+export type CganConfig = z.infer<typeof cganSchema>;

@@ -7,8 +7,9 @@ import { dcgan } from './dcgan.js';
 import { sagan } from './sagan.js';
 import { resnetGan } from './resnet-gan.js';
 import { convVae } from './conv-vae.js';
+import { cgan } from './cgan.js';
 
-export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae, dcgan, convVae, resnetGan, sagan];
+export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae, dcgan, convVae, resnetGan, sagan, cgan];
 
 /** The family of a name; a bad name is a ConfigError listing the valid ones. */
 export function modelFamily(name: string): ModelFamily {

@@ -9,6 +9,7 @@ import { inShard, ShardContext } from '../models/layers/shard-context.js';
 import { stateContributions } from './shard-state.js';
 import { ganLoss } from '../losses/hinge.js';
 import { reconstructionSum } from '../losses/gaussian-decoder.js';
+import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -18,6 +19,8 @@ export interface ShardTask {
   shard: number;
   count: number; // samples in this shard (batchSize / microShards)
   x?: Uint8Array;
+  /** The shard's class labels (uint8 [count]) when the family is conditional and the phase uses data. */
+  y?: Uint8Array;
 }
 
 export interface ShardGradients {
@@ -102,20 +105,20 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
 
 const OBJECTIVES: Record<string, Objective> = { D: dObjective, G: gObjective, VAE: vaeObjective };
 
-function objectiveOf(phase: string): Objective {
-  const objective = OBJECTIVES[phase];
+function objectiveOf(phase: string, replica: Replica): Objective {
+  const objective = (replica.family.conditional ? CONDITIONAL_OBJECTIVES : OBJECTIVES)[phase];
   if (!objective) throw new Error(`no objective for phase '${phase}'`);
   return objective;
 }
 
 /** The shard's share of the batch loss as a tensor (for oracle tests and evaluation). */
 export function shardLoss(replica: Replica, task: ShardTask): tf.Scalar {
-  return objectiveOf(task.phase)(replica, task, 1 / replica.config.train.batchSize).loss;
+  return objectiveOf(task.phase, replica)(replica, task, 1 / replica.config.train.batchSize).loss;
 }
 
 /** Computes one shard's gradients and statistics; leaves no tensor behind. */
 export function shardGradients(replica: Replica, task: ShardTask): ShardGradients {
-  const objective = objectiveOf(task.phase);
+  const objective = objectiveOf(task.phase, replica);
   const vars = phaseVariables(replica, task.phase);
   const inv = 1 / replica.config.train.batchSize;
   // Statistics are read inside the taped function: engine.gradients disposes everything f made but its result.

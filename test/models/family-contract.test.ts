@@ -37,10 +37,13 @@ const CASES: { name: string; sets: string[] }[] = [
   { name: 'conv-vae (Gaussian)', sets: ['model.family=conv-vae', 'model.channels=4', 'model.decoder=gaussian', ...VAE] },
   { name: 'resnet-gan (hinge)', sets: ['model.family=resnet-gan', 'model.gChannels=4', 'model.dChannels=4', 'loss=hinge'] },
   { name: 'sagan (hinge)', sets: ['model.family=sagan', 'model.gChannels=8', 'model.dChannels=8', 'loss=hinge'] },
+  { name: 'cgan (CBN, projection)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'loss=hinge'] },
+  { name: 'cgan (concat, ACGAN)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'model.gCond=concat', 'model.dCond=acgan', 'model.dNorm=batch'] },
 ];
 
 test('the contract covers every registered family', () => {
   const covered = new Set(CASES.map((c) => c.name.split(' ')[0]));
+  assert.ok(covered.has('cgan'));
   assert.deepEqual(MODEL_FAMILIES.map((f) => f.name).filter((n) => !covered.has(n)), []);
 });
 
@@ -57,6 +60,7 @@ function setup(sets: string[]): { config: Config; master: MasterState; replica: 
 const task = (phase: string, shard: number, usesData: boolean) => ({
   phase, tag: phase, step: 3, shard, count: SHARD,
   x: usesData ? data.images.subarray(shard * SHARD * 784, (shard + 1) * SHARD * 784) : undefined,
+  y: usesData ? data.labels.subarray(shard * SHARD, (shard + 1) * SHARD) : undefined,
 });
 
 function finite(t: tf.Tensor): boolean {
@@ -71,11 +75,16 @@ for (const c of CASES) {
     const z = tf.randomNormal([3, latent], 0, 1, 'float32', 1);
     const x = tf.randomUniform([3, 784], -1, 1, 'float32', 2);
     const outs: Record<string, tf.Tensor[]> = {};
+    const cond = config.model.family === 'cgan' ? (config.model as { dCond: string }) : undefined;
+    const y = tf.oneHot(tf.tensor1d([3, 7, 0], 'int32'), 10).toFloat();
+    const inputs: Record<string, tf.Tensor | tf.Tensor[]> = {
+      G: cond ? [z, y] : z, decoder: z, encoder: x, D: cond && cond.dCond === 'projection' ? [x, y] : x,
+    };
     if ('G' in nets) {
-      outs.G = [nets.G.predict(z) as tf.Tensor];
-      outs.D = [nets.D.predict(x) as tf.Tensor];
+      outs.G = [nets.G.predict(inputs.G) as tf.Tensor];
+      outs.D = [nets.D.predict(inputs.D) as tf.Tensor];
       assert.deepEqual(outs.G[0].shape, [3, 784]);
-      assert.deepEqual(outs.D[0].shape, [3, 1]);
+      assert.deepEqual(outs.D[0].shape, [3, cond?.dCond === 'acgan' ? 11 : 1]);
     } else {
       outs.encoder = nets.encoder.predict(x) as tf.Tensor[];
       outs.decoder = [nets.decoder.predict(z) as tf.Tensor];
@@ -87,13 +96,13 @@ for (const c of CASES) {
       const dir = path.join(tmp, c.name.replace(/\W+/g, '-'), net);
       await model.save(fileIOHandler(dir));
       const loaded = await tf.loadLayersModel(fileIOHandler(dir));
-      const again = [loaded.predict(net === 'G' || net === 'decoder' ? z : x)].flat() as tf.Tensor[];
+      const again = [loaded.predict(inputs[net])].flat() as tf.Tensor[];
       again.forEach((t, i) => assert.deepEqual(t.dataSync(), outs[net][i].dataSync(), `${net} output ${i} after the round trip`));
       assert.deepEqual(loaded.weights.map((w) => w.originalName), model.weights.map((w) => w.originalName));
       tf.dispose(again);
       loaded.dispose();
     }
-    tf.dispose([z, x, ...Object.values(outs).flat()]);
+    tf.dispose([z, x, y, ...Object.values(outs).flat()]);
     master.dispose();
   });
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { initBackend, type BackendName } from '../../backend/index.js';
 import { latestCheckpoint, loadCheckpoint } from '../../checkpoint/index.js';
-import { resolveConfig } from '../../config/index.js';
+import { resolveConfig, type Config } from '../../config/index.js';
+import { modelFamily } from '../../models/index.js';
 import { CheckpointError, UsageError } from '../../errors.js';
 import { gridPng } from '../../report/grid.js';
 import { sampleImages } from '../../train/sample.js';
@@ -18,6 +19,16 @@ function checkpointOf(target: string): string {
   return latest;
 }
 
+/** The --class option, checked against the model: only conditional models have classes, 0..K-1. */
+function classOption(config: Config, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const family = modelFamily(config.model.family);
+  if (!family.conditional) throw new UsageError(`--class ${value}: model.family '${family.name}' is not class-conditional`);
+  const k = (config.model as { classes: number }).classes;
+  if (!Number.isInteger(value) || value < 0 || value >= k) throw new UsageError(`--class ${value}: a class from 0 to ${k - 1}`);
+  return value;
+}
+
 export function registerSample(y: Argv) {
   return y.command(
     'sample <run>',
@@ -28,6 +39,7 @@ export function registerSample(y: Argv) {
         .option('n', { type: 'number', default: 64, describe: 'number of samples' })
         .option('seed', { type: 'string', default: 'fixed', describe: "z stream: 'fixed' is the training grids' z; any other value draws new ones" })
         .option('out', { type: 'string', describe: 'PNG file to write (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
+        .option('class', { type: 'number', describe: 'class-conditional models: draw this class (default: sample i is of class i mod K)' })
         .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }),
     async (args) => {
       if (!Number.isInteger(args.n) || args.n < 1 || args.n > 4096) throw new UsageError(`--n ${args.n}: a whole number from 1 to 4096`);
@@ -39,7 +51,7 @@ export function registerSample(y: Argv) {
       const ckpt = await loadCheckpoint(dir);
       try {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
-        const images = sampleImages(config, ckpt.networks, args.n, args.seed);
+        const images = sampleImages(config, ckpt.networks, args.n, args.seed, classOption(config, args.class));
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
         writeFileSync(out, gridPng(images, 28, 28, { rows: Math.ceil(args.n / cols), cols }));

@@ -6,4 +6,5 @@ export { KeyedDropout } from './keyed-dropout.js';
 export { ShardContext, inShard, isTraining, shardContext, type StatefulLayer } from './shard-context.js';
 export { Upsample2x, AvgPool2x, GlobalSumPool } from './resample.js';
 export { SelfAttention } from './self-attention.js';
+export { ConditionalBatchNorm, Projection } from './conditional.js';
 export { initialWeightsBy, type InitRule } from './init.js';

@@ -34,6 +34,7 @@ function valueOf(local: string, shape: number[], kernelShape: number[] | undefin
     case 'bias':
       return rule === 'dcgan' || !kernelShape ? new Float32Array(n) : uniform(1 / Math.sqrt(fanIn(kernelShape)));
     case 'gamma':
+    case 'class_gamma': // conditional BN's per-class scales, as BatchNorm's
       return rule === 'dcgan' ? rng.normal(n).map((x) => 1 + 0.02 * x) : new Float32Array(n).fill(1);
     case 'beta':
     case 'moving_mean':
@@ -45,8 +46,6 @@ function valueOf(local: string, shape: number[], kernelShape: number[] | undefin
       return initialU(n, rng);
     case 'embeddings': // nn.Embedding's default N(0, 1)
       return rng.normal(n);
-    case 'class_gamma': // conditional BN: per-class scale around 1 (as the BigGAN/SNGAN projection code)
-      return new Float32Array(n).fill(1);
     case 'class_beta':
       return new Float32Array(n);
     default:

@@ -37,6 +37,19 @@ before(async () => {
   await initBackend('wasm');
 });
 
+test('the zero-insertion form (GANYMEDE_CONV_BACKPROP_INPUT=zeros) matches cpu on the sub-pixel cases too', async () => {
+  process.env.GANYMEDE_CONV_BACKPROP_INPUT = 'zeros';
+  try {
+    for (const c of CASES.slice(0, 2)) {
+      const expected = await valuesOn('cpu', () => transposeAndGrads(c));
+      const actual = await valuesOn('wasm', () => transposeAndGrads(c));
+      assert.ok(maxScaledError(actual, expected) < TOLERANCE, `error ${maxScaledError(actual, expected)}`);
+    }
+  } finally {
+    delete process.env.GANYMEDE_CONV_BACKPROP_INPUT;
+  }
+});
+
 for (const c of CASES) {
   test(`conv2dTranspose x [${c.x}] w [${c.w}] strides [${c.strides}] ${c.pad}: output and gradients match cpu`, async () => {
     const expected = await valuesOn('cpu', () => transposeAndGrads(c));

@@ -15,14 +15,14 @@ interface Row extends Scenario { samplesPerSec: number; stepMs: number; computeM
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(s: Scenario, warmup: number, sets: string[]): Promise<Row> {
+async function measure(s: Scenario, warmup: number, sets: string[], recipe?: string): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ganymede-bench-'));
   const lines: Record<string, number>[] = [];
   // Read by every spawned worker: the kernel patches, and the native OpenBLAS matMul among them.
   process.env.GANYMEDE_KERNEL_PATCHES = s.patches ? 'on' : 'off';
   process.env.GANYMEDE_OPENBLAS = s.blas ? '1' : '0';
   try {
-    const config = loadConfig(undefined, [
+    const config = loadConfig(recipe, [
       `train.steps=${s.steps + warmup}`, `cluster.workers=${s.workers}`, `backend=${s.backend}`,
       'train.sampleEvery=1000000', 'train.checkpointEvery=1000000', ...sets,
     ]);
@@ -54,6 +54,7 @@ export function registerBench(y: Argv) {
         })
         .option('workers', { type: 'string', default: '1,2', describe: 'comma list of worker counts' })
         .option('set', { type: 'string', array: true, describe: 'config overrides for every scenario' })
+        .option('config', { type: 'string', describe: 'recipe to benchmark (default: the seed GAN), e.g. configs/dcgan.yaml' })
         .option('json', { type: 'string', default: 'bench-results/seed-gan.json', describe: 'where to write the results' }),
     async (args) => {
       const rows: Row[] = [];
@@ -62,7 +63,7 @@ export function registerBench(y: Argv) {
           const backend = b.startsWith('wasm') ? 'wasm' : b;
           const steps = b === 'cpu' ? Math.max(2, Math.round(args.steps / 10)) : args.steps;
           const scenario = { name: b, backend, patches: b !== 'wasm-stock', blas: b === 'wasm', workers: w, steps };
-          const row = await measure(scenario, args.warmup, args.set ?? []);
+          const row = await measure(scenario, args.warmup, args.set ?? [], args.config);
           rows.push(row);
           process.stdout.write(
             `${b.padEnd(14)} workers ${w}  ${row.samplesPerSec.toFixed(0).padStart(6)} samples/s  step ${row.stepMs.toFixed(0).padStart(6)} ms  ` +

@@ -21,7 +21,8 @@ const x = data.images.subarray(0, count * 784);
 const phases = phaseArg ? [phaseArg] : Object.keys(replica.replica.family.phases);
 const reps = Number(repsArg ?? 3);
 for (const phase of phases) {
-  const task = { phase, tag: phase, step: 0, shard: 0, count, x: replica.replica.family.phases[phase].usesData ? x : undefined };
+  const usesData = replica.replica.family.phases[phase].usesData;
+  const task = { phase, tag: phase, step: 0, shard: 0, count, x: usesData ? x : undefined, y: usesData ? data.labels.subarray(0, count) : undefined };
   shardGradients(replica.replica, task); // warm-up
   const byKernel = new Map<string, number>();
   let total = 0;

@@ -58,6 +58,8 @@ export interface RoundOrder {
   nets: readonly string[];
   /** Per shard: its images (uint8, [shardSize, H, W, C]) when the phase uses data. */
   shardImages?: Uint8Array[];
+  /** Per shard: its class labels (uint8, [shardSize]) when the model is class-conditional. */
+  shardLabels?: Uint8Array[];
   imageShape: number[];
   /** Every network the round reads, with its version and wire tensors (sent to workers that lack it). */
   weights: Record<string, { version: number; tensors: () => WireTensor[] }>;
@@ -268,6 +270,7 @@ export class Cluster {
       for (const b of blocks) {
         for (let s = b.lo; s < b.lo + b.n; s++) {
           tensors.push({ name: `x/${s}`, dtype: 'uint8', shape: [shardSize, ...order.imageShape], data: order.shardImages[s] });
+          if (order.shardLabels) tensors.push({ name: `y/${s}`, dtype: 'uint8', shape: [shardSize], data: order.shardLabels[s] });
         }
       }
     }

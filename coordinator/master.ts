@@ -8,6 +8,7 @@ import { initialWeights, modelFamily, readWeights, type ImageShape, type ModelFa
 import type { WireTensor } from '../src/protocol/index.js';
 import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
 import { clipWeights, emaUpdate, regularizeGradients } from '../src/train/regularize.js';
+import { mergeState } from '../src/train/shard-state.js';
 
 /** Name of the EMA generator in checkpoints (train.ema). */
 export const EMA_NET = 'G_ema';
@@ -37,7 +38,9 @@ export class MasterState {
   static fresh(config: Readonly<Config>, image: ImageShape): MasterState {
     const s = new MasterState(config, image);
     for (const [net, model] of Object.entries(s.nets)) {
-      s.weights[net] = initialWeights(model, net, config.seed);
+      s.weights[net] = s.family.initialWeights
+        ? s.family.initialWeights(model, net, config.seed, config.model)
+        : initialWeights(model, net, config.seed);
       s.versions[net] = 0;
     }
     for (const phase of Object.keys(s.family.phases)) s.adam[phase] = adamInit(s.phaseWeights(phase).map((w) => w.length));
@@ -75,25 +78,45 @@ export class MasterState {
     return s;
   }
 
-  /** The weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
+  /** Indices (in `weights` order) of a network's trainable weights; the rest is state (BatchNorm, SN u). */
+  private trainable(net: string): number[] {
+    return this.nets[net].weights.flatMap((w, i) => (w.trainable ? [i] : []));
+  }
+
+  /** The trainable weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
   phaseWeights(phase: string): Float32Array[] {
-    return this.family.phases[phase].updates.flatMap((net) => this.weights[net].values);
+    return this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].values[i]));
+  }
+
+  /** Sizes of what a round's GRADS carry: the phase's gradients, then its networks' state (shard-state.ts). */
+  wireSizes(phase: string): number[] {
+    const nets = this.family.phases[phase].updates;
+    const state = nets.flatMap((net) => this.nets[net].weights.flatMap((w, i) => (w.trainable ? [] : [this.weights[net].values[i].length])));
+    return [...this.phaseWeights(phase).map((w) => w.length), ...state];
   }
 
   /**
-   * Applies one Adam step of `phase` with the reduced gradient (after L1/L2 terms and norm clipping), then WGAN
-   * weight clipping (D) and the EMA of G, and bumps the versions of its networks. Returns statistics to log.
+   * Applies one Adam step of `phase` with the reduced gradient (after L1/L2 terms and norm clipping), merges the
+   * reduced state values that follow the gradients (shard-state.ts), then WGAN weight clipping (D) and the EMA of
+   * G, and bumps the versions of its networks. Returns statistics to log.
    */
   apply(phase: string, grads: Float32Array[], lr: number, step = 0): Record<string, number> {
     const cfg = this.config.optimizer[phase as 'D'];
     if (!cfg) throw new Error(`no optimizer for phase ${phase}`);
     const stats: Record<string, number> = {};
     const weights = this.phaseWeights(phase);
-    if (cfg.l1 > 0 || cfg.l2 > 0 || cfg.clipNorm > 0) stats[`gradnorm/${phase}`] = regularizeGradients(weights, grads, cfg);
-    adamStep(weights, grads, this.adam[phase], cfg, lr);
+    const trainableGrads = grads.slice(0, weights.length);
+    if (cfg.l1 > 0 || cfg.l2 > 0 || cfg.clipNorm > 0) stats[`gradnorm/${phase}`] = regularizeGradients(weights, trainableGrads, cfg);
+    adamStep(weights, trainableGrads, this.adam[phase], cfg, lr);
     const updates = this.family.phases[phase].updates;
+    let k = weights.length;
+    for (const net of updates) {
+      const n = this.nets[net].weights.length - this.trainable(net).length;
+      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n));
+      k += n;
+    }
     const { weightClip } = this.config.gan;
-    if (weightClip > 0 && updates.includes('D')) clipWeights(this.weights.D.values, weightClip);
+    if (weightClip > 0 && updates.includes('D')) clipWeights(this.trainable('D').map((i) => this.weights.D.values[i]), weightClip);
     if (this.ema && updates.includes('G')) {
       const { decay, start } = this.config.train.ema;
       emaUpdate(this.ema.weights.values, this.weights.G.values, step >= start ? decay : 0);
@@ -136,8 +159,8 @@ export class MasterState {
     const state: Record<string, NamedArray[]> = {};
     const adamSteps: Record<string, number> = {};
     for (const [phase, adam] of Object.entries(this.adam)) {
-      const names = this.family.phases[phase].updates.flatMap((net) => this.weights[net].names);
-      const shapes = this.family.phases[phase].updates.flatMap((net) => this.weights[net].shapes);
+      const names = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].names[i]));
+      const shapes = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].shapes[i]));
       state[`adam-${phase}`] = [
         ...adam.m.map((data, i) => ({ name: `${names[i]}/m`, shape: shapes[i], data })),
         ...adam.v.map((data, i) => ({ name: `${names[i]}/v`, shape: shapes[i], data })),

@@ -69,14 +69,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       try {
         for (const r of plan.rounds) {
           const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
+          const shardLabels = r.batch >= 0 && master.family.conditional ? labelsOf(data, sampler, r.batch, microShards) : undefined;
           const weights = Object.fromEntries(
             Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
           );
           const nets = master.family.phases[r.phase].updates;
           opts.onRound?.({ round, step, phase: r.phase, tag: r.tag, batch: r.batch, lr: plan.lr[r.phase] });
           const res = await cluster.round({
-            round: round++, step, phase: r.phase, tag: r.tag, nets, shardImages, imageShape, weights,
-            gradSizes: master.phaseWeights(r.phase).map((w) => w.length),
+            round: round++, step, phase: r.phase, tag: r.tag, nets, shardImages, shardLabels, imageShape, weights,
+            gradSizes: master.wireSizes(r.phase),
           });
           run.logs?.round(step, round - 1, r.phase, res);
           const t1 = performance.now();
@@ -181,4 +182,9 @@ function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number
     out.push(buf);
   }
   return out;
+}
+
+/** The class labels of every micro-shard of global batch `batch` (conditional families). */
+function labelsOf(data: Dataset, sampler: Sampler, batch: number, shards: number): Uint8Array[] {
+  return Array.from({ length: shards }, (_, s) => Uint8Array.from(sampler.shard(batch, s), (idx) => data.label(idx)));
 }

@@ -235,7 +235,11 @@ export class Worker {
       // A heartbeat after each micro-shard: a busy worker is never silent for longer than one shard's compute.
       const result = await replica.block(block, (shard) => {
         const x = pixels.get(`x/${shard}`);
-        return { phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize, x: x?.data as Uint8Array | undefined };
+        const y = pixels.get(`y/${shard}`); // class labels, for conditional models
+        return {
+          phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize,
+          x: x?.data as Uint8Array | undefined, y: y?.data as Uint8Array | undefined,
+        };
       }, () => this.send({ type: 'HEARTBEAT', run: this.runId })).catch((err: unknown) => {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;

@@ -1,6 +1,7 @@
 // The wasm kernel patches, registered from one explicit list; each is checked against cpu in test/backend/.
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterPatch } from './conv2d-backprop-filter-patch.js';
+import { conv2DBackpropInputPatch } from './conv2d-backprop-input-patch.js';
 import { WASM, wasmKernel } from './kernel-util.js';
 import { openblasFusedMatMulPatch, openblasMatMulPatch } from './openblas-matmul-patch.js';
 import type { KernelPatch } from './patch.js';
@@ -10,6 +11,7 @@ export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
   openblasMatMulPatch, // native OpenBLAS on the wasm heap when the addon is built, else matmul-transpose
   openblasFusedMatMulPatch, // likewise, else fused-matmul
   conv2DBackpropFilterPatch,
+  conv2DBackpropInputPatch,
 ]);
 
 /** Stock configs of the kernels currently patched (undefined: wasm had none), by kernel name. */

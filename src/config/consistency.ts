@@ -4,9 +4,12 @@ import type { Config } from './schema.js';
 import { LOSSES } from '../losses/registry.js';
 import { checkTechniques } from './technique-checks.js';
 
+/** The families that are VAEs (one VAE round per step); the rest are GANs. */
+const VAE_FAMILIES: readonly string[] = ['mlp-vae', 'conv-vae'];
+
 /** Phases (rounds) whose optimizer a model family needs. */
 export function phasesOf(config: Pick<Config, 'model'>): readonly ('D' | 'G' | 'VAE')[] {
-  return config.model.family === 'mlp-vae' ? ['VAE'] : ['D', 'G'];
+  return VAE_FAMILIES.includes(config.model.family) ? ['VAE'] : ['D', 'G'];
 }
 
 export function checkConsistency(config: Config, source: string): void {
@@ -22,7 +25,7 @@ export function checkConsistency(config: Config, source: string): void {
   if (maxWorkers !== undefined && maxWorkers < workers) {
     throw new ConfigError(`${source}: cluster.maxWorkers ${maxWorkers} is less than cluster.workers ${workers}`);
   }
-  const isVae = config.model.family === 'mlp-vae';
+  const isVae = phasesOf(config).includes('VAE');
   const kind = LOSSES.find((l) => l.name === config.loss)?.kind;
   if (isVae !== (kind === 'vae')) {
     const allowed = LOSSES.filter((l) => l.kind === (isVae ? 'vae' : 'gan')).map((l) => `'${l.name}'`);

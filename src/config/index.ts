@@ -3,3 +3,4 @@ export { configSchema, type Config, type ModelConfig, type MlpGanConfig, type Ml
 export { loadConfig, resolveConfig, applyOverrides, readConfigFile } from './load.js';
 export { phasesOf } from './consistency.js';
 export { RESUMABLE_KEYS, isResumable, resultDifference } from './compare.js';
+export type { CganConfig, ConvVaeConfig, DcganConfig, ResnetGanConfig, SaganConfig } from './conv-models.js';

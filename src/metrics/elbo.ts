@@ -5,6 +5,7 @@ import type { Config, MlpVaeConfig } from '../config/index.js';
 import type { Dataset } from '../data/index.js';
 import { negElboSums, reparameterise } from '../losses/index.js';
 import { KeyedRandom } from '../rng.js';
+import { reconstructionSum } from '../losses/gaussian-decoder.js';
 
 /** Mean ELBO per sample over the dataset (higher is better), in batches of `batch`. */
 export function testElbo(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, data: Dataset, key: string | number, batch = 500): number {
@@ -21,7 +22,9 @@ export function testElbo(config: Readonly<Config>, nets: Record<string, tf.Layer
       const xt = tf.tensor2d(x, [n, pixels]);
       const [mu, logvar] = nets.encoder.predict(xt) as tf.Tensor[];
       const z = reparameterise(mu, logvar, tf.tensor2d(eps, [n, latent]));
-      const { rec, kl } = negElboSums(xt, nets.decoder.predict(z) as tf.Tensor, mu, logvar);
+      const logits = nets.decoder.predict(z) as tf.Tensor;
+      const { kl } = negElboSums(xt, logits, mu, logvar);
+      const rec = reconstructionSum(config, xt, logits); // Bernoulli or Gaussian p(x|z)
       return tf.add(rec, kl).dataSync()[0];
     });
   }

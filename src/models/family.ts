@@ -11,10 +11,14 @@ export interface PhaseSpec { updates: readonly string[]; usesData: boolean }
 export interface ModelFamily {
   readonly name: ModelConfig['family'];
   readonly kind: 'gan' | 'vae';
+  /** Class-conditional: G (and D) take one-hot labels as a second input; WORK carries the shards' labels. */
+  readonly conditional?: boolean;
   /** Round phases of one training step, by name (D, G / VAE). */
   readonly phases: Readonly<Record<string, PhaseSpec>>;
   /** Builds the networks with explicit, stable layer names (so model.json and weight names are deterministic). */
   build(model: ModelConfig, image: ImageShape): Record<string, tf.LayersModel>;
+  /** Initial weights of one network (all of `model.weights`, state included); default: PyTorch's nn.Linear init. */
+  initialWeights?(model: tf.LayersModel, net: string, seed: number, config: ModelConfig): NamedWeights;
 }
 
 /** Weights of one network in `model.weights` order, named by their original (un-suffixed) names. */

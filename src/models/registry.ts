@@ -3,8 +3,13 @@ import { ConfigError } from '../errors.js';
 import type { ModelFamily } from './family.js';
 import { mlpGan } from './mlp-gan.js';
 import { mlpVae } from './mlp-vae.js';
+import { dcgan } from './dcgan.js';
+import { sagan } from './sagan.js';
+import { resnetGan } from './resnet-gan.js';
+import { convVae } from './conv-vae.js';
+import { cgan } from './cgan.js';
 
-export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae];
+export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae, dcgan, convVae, resnetGan, sagan, cgan];
 
 /** The family of a name; a bad name is a ConfigError listing the valid ones. */
 export function modelFamily(name: string): ModelFamily {

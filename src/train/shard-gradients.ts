@@ -6,6 +6,10 @@ import type { Config, MlpVaeConfig } from '../config/index.js';
 import type { ImageShape, ModelFamily } from '../models/index.js';
 import { ganDObjective, ganGObjective } from './gan-objectives.js';
 import { normal, pixels } from './shard-inputs.js';
+import { inShard, ShardContext } from '../models/layers/shard-context.js';
+import { stateContributions } from './shard-state.js';
+import { reconstructionSum } from '../losses/gaussian-decoder.js';
+import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -15,6 +19,8 @@ export interface ShardTask {
   shard: number;
   count: number; // samples in this shard (batchSize / microShards)
   x?: Uint8Array;
+  /** The shard's class labels (uint8 [count]) when the family is conditional and the phase uses data. */
+  y?: Uint8Array;
 }
 
 export interface ShardGradients {
@@ -33,10 +39,13 @@ export interface Replica {
   image?: ImageShape;
 }
 
-/** The variables a phase trains, in wire order: each updated network's `weights`, networks in phase order. */
+/**
+ * The variables a phase trains, in wire order: each updated network's trainable weights, networks in phase
+ * order. (Non-trainable state such as BatchNorm running statistics follows them on the wire: shard-state.ts.)
+ */
 export function phaseVariables(replica: Replica, phase: string): tf.Variable[] {
   const spec = replica.family.phases[phase];
-  return spec.updates.flatMap((net) => replica.nets[net].weights.map((w) => w.read() as tf.Variable));
+  return spec.updates.flatMap((net) => replica.nets[net].trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
 type Objective = (r: Replica, task: ShardTask, inv: number) => { loss: tf.Scalar; stats: Record<string, tf.Scalar> };
@@ -47,7 +56,9 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
   const x = pixels(task, 1 / 255, 0); // [b, 784] in [0, 1]
   const [mu, logvar] = nets.encoder.apply(x) as tf.Tensor[]; // [b, 20] each
   const z = reparameterise(mu, logvar, normal(config, task, 'eps', task.count, latent));
-  const { rec, kl } = negElboSums(x, nets.decoder.apply(z) as tf.Tensor, mu, logvar);
+  const logits = nets.decoder.apply(z) as tf.Tensor;
+  const { kl } = negElboSums(x, logits, mu, logvar);
+  const rec = reconstructionSum(config, x, logits); // Bernoulli or Gaussian p(x|z)
   const loss = tf.add(rec, kl) as tf.Scalar;
   return {
     loss,
@@ -57,25 +68,27 @@ const vaeObjective: Objective = ({ config, nets }, task, inv) => {
 
 const OBJECTIVES: Record<string, Objective> = { D: ganDObjective, G: ganGObjective, VAE: vaeObjective };
 
-function objectiveOf(phase: string): Objective {
-  const objective = OBJECTIVES[phase];
+function objectiveOf(phase: string, replica: Replica): Objective {
+  const objective = (replica.family.conditional ? CONDITIONAL_OBJECTIVES : OBJECTIVES)[phase];
   if (!objective) throw new Error(`no objective for phase '${phase}'`);
   return objective;
 }
 
 /** The shard's share of the batch loss as a tensor (for oracle tests and evaluation). */
 export function shardLoss(replica: Replica, task: ShardTask): tf.Scalar {
-  return objectiveOf(task.phase)(replica, task, 1 / replica.config.train.batchSize).loss;
+  return objectiveOf(task.phase, replica)(replica, task, 1 / replica.config.train.batchSize).loss;
 }
 
 /** Computes one shard's gradients and statistics; leaves no tensor behind. */
 export function shardGradients(replica: Replica, task: ShardTask): ShardGradients {
-  const objective = objectiveOf(task.phase);
+  const objective = objectiveOf(task.phase, replica);
   const vars = phaseVariables(replica, task.phase);
   const inv = 1 / replica.config.train.batchSize;
   // Statistics are read inside the taped function: engine.gradients disposes everything f made but its result.
   const stats: Record<string, number> = {};
-  const tensors = tf.tidy(() => {
+  // Layers train, draw keyed masks and record their state updates inside the shard's context.
+  const ctx = new ShardContext([replica.config.seed, task.step, task.tag, task.shard]);
+  const tensors = inShard(ctx, () => tf.tidy(() => {
     const { grads } = tf.variableGrads(() => {
       const out = objective(replica, task, inv);
       for (const [k, v] of Object.entries(out.stats)) stats[k] = v.dataSync()[0];
@@ -83,9 +96,11 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
     }, vars);
     // A variable the loss does not reach (D's last bias under a penalty alone, as in the lazy R1 round) has none.
     return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-  });
+  }));
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
   const grads = tensors.map((t) => new Float32Array(t.dataSync()));
   tf.dispose(tensors);
+  const nets = replica.family.phases[task.phase].updates.map((net) => replica.nets[net]);
+  grads.push(...stateContributions(nets, ctx, replica.config.train.microShards));
   return { grads, stats };
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { initBackend, type BackendName } from '../../backend/index.js';
 import { latestCheckpoint, loadCheckpoint } from '../../checkpoint/index.js';
-import { resolveConfig } from '../../config/index.js';
+import { resolveConfig, type Config } from '../../config/index.js';
+import { modelFamily } from '../../models/index.js';
 import { CheckpointError, UsageError } from '../../errors.js';
 import { gridPng } from '../../report/grid.js';
 import { sampleImages } from '../../train/sample.js';
@@ -20,6 +21,16 @@ export function checkpointOf(target: string): string {
   return latest;
 }
 
+/** The --class option, checked against the model: only conditional models have classes, 0..K-1. */
+function classOption(config: Config, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const family = modelFamily(config.model.family);
+  if (!family.conditional) throw new UsageError(`--class ${value}: model.family '${family.name}' is not class-conditional`);
+  const k = (config.model as { classes: number }).classes;
+  if (!Number.isInteger(value) || value < 0 || value >= k) throw new UsageError(`--class ${value}: a class from 0 to ${k - 1}`);
+  return value;
+}
+
 export function registerSample(y: Argv) {
   return y.command(
     'sample [run]',
@@ -32,6 +43,7 @@ export function registerSample(y: Argv) {
         .option('n', { type: 'number', default: 64, describe: 'number of samples' })
         .option('seed', { type: 'string', default: 'fixed', describe: "z stream: 'fixed' is the training grids' z; any other value draws new ones" })
         .option('out', { type: 'string', describe: 'PNG grid, or .idx / .idx.gz for raw uint8 samples in MNIST format (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
+        .option('class', { type: 'number', describe: 'class-conditional models: draw this class (default: sample i is of class i mod K)' })
         .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }),
     async (args) => {
       if (!Number.isInteger(args.n) || args.n < 1 || args.n > 4096) throw new UsageError(`--n ${args.n}: a whole number from 1 to 4096`);
@@ -49,7 +61,7 @@ export function registerSample(y: Argv) {
         // A run with train.ema samples from G's EMA (checkpoint network G_ema), as its training grids do.
         const nets = ckpt.networks.G_ema ? { ...ckpt.networks, G: ckpt.networks.G_ema } : ckpt.networks;
         const images = args.truncation === undefined
-          ? sampleImages(config, nets, args.n, args.seed)
+          ? sampleImages(config, nets, args.n, args.seed, classOption(config, args.class))
           : decodeLatents(config, nets, truncatedLatents(config, args.n, args.seed, args.truncation), args.n);
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -8,6 +8,7 @@ import { registerWorker } from './commands/worker.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerSample } from './commands/sample.js';
+import { registerHealth } from './commands/health.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -42,6 +43,7 @@ cli = registerWorker(cli) as typeof cli;
 cli = registerData(cli) as typeof cli;
 cli = registerBench(cli) as typeof cli;
 cli = registerSample(cli) as typeof cli;
+cli = registerHealth(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

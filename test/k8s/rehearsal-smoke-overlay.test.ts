@@ -1,0 +1,118 @@
+// The rehearsal: renders k8s/overlays/smoke (the cpu overlay with a toy recipe), runs its coordinator Job and
+// its Indexed worker Job as local processes with exactly the commands, args and env the pod specs declare
+// (test/k8s/rehearsal.ts), kills the coordinator pod after its first checkpoint and lets the Job replace it,
+// and checks that the run ends with the same weights, bit for bit, as an uninterrupted `ganymede train`.
+// So the manifests cannot drift from the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import { CLI, manifestHashes, runCli, tempDir } from '../integration/cli.js';
+import { render } from './manifests.js';
+import { Rehearsal, type JobRun, type JobSpec, type Pod } from './rehearsal.js';
+import { hasKeysCommand, stageK8s } from './stage.js';
+
+const tmp = tempDir('rehearsal');
+const staged = stageK8s(tmp, 'smoke-token');
+const objects = render(path.join(staged, 'overlays/smoke'));
+const recipe = path.join(staged, 'overlays/smoke/recipe.yaml');
+const steps = loadConfig(recipe, []).train.steps;
+const last = `step-${String(steps).padStart(6, '0')}`;
+
+/** Elastic membership (issue 3): workers rejoin a running job. Detected by its config key. */
+function hasElasticWorkers(): boolean {
+  try {
+    loadConfig(recipe, ['cluster.minWorkers=1']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const weights = (checkpoint: string) => {
+  const h = manifestHashes(checkpoint);
+  return { G: h['G/weights.bin'], D: h['D/weights.bin'] };
+};
+const waitFor = async (what: string, cond: () => boolean, timeoutMs: number) => {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+const logTail = (pods: Pod[]) => pods.map((p) => `== ${p.name}\n${existsSync(p.log) ? readFileSync(p.log, 'utf8').slice(-1500) : ''}`).join('\n');
+
+test('the smoke overlay\'s pods train to the same bits as ganymede train, through a coordinator pod kill', { timeout: 240_000 }, async (t) => {
+  // The reference: the same recipe, uninterrupted, the local way.
+  const local = path.join(tmp, 'local');
+  const ref = await runCli(['train', '--config', recipe, '--workers', '2', '--backend', 'wasm', '--out', local]);
+  assert.equal(ref.code, 0, ref.stderr.slice(-2000));
+
+  const r = await Rehearsal.create(objects, path.join(tmp, 'cluster'), CLI);
+  const runDir = path.join(r.dir, 'pvc', 'ganymede-runs', 'smoke');
+  let coordinator: JobRun | undefined;
+  let workers: JobRun | undefined;
+  try {
+    // kubectl apply -k: both Jobs start at once.
+    coordinator = r.runJob('ganymede-coordinator');
+    workers = r.runJob('ganymede-workers');
+    const workersSpec = r.object('Job', 'ganymede-workers').spec as JobSpec;
+    assert.equal(workersSpec.completionMode, 'Indexed');
+
+    // 1. The coordinator pod is killed once its first checkpoint is on the volume; the Job replaces it.
+    const first = coordinator.latest()!;
+    await waitFor('the first checkpoint', () => existsSync(path.join(runDir, 'checkpoints', 'step-000020', 'manifest.json')), 120_000);
+    assert.ok(!existsSync(path.join(runDir, 'checkpoints', last)), 'the run must still be going when its coordinator is killed');
+    assert.ok(first.readyAt, 'the coordinator passed its readiness probe (tcpSocket on the zmq port)');
+    r.kill(first);
+    assert.equal(await first.exited, null, 'killed by a signal');
+
+    // 2. With elastic membership, a worker pod killed mid-run comes back with its index and rejoins.
+    if (hasElasticWorkers()) {
+      await waitFor('the resumed coordinator', () => coordinator!.pods.length >= 2 && coordinator!.latest()!.readyAt !== undefined, 60_000);
+      await waitFor('a checkpoint after the resume', () => existsSync(path.join(runDir, 'checkpoints', 'step-000060', 'manifest.json')), 120_000);
+      const before = workers.pods.length;
+      r.kill(workers.latest(1)!);
+      await waitFor('a new pod for index 1', () => workers!.pods.length > before, 60_000);
+    } else {
+      t.diagnostic('SKIPPED: killing a worker pod and its rejoin: needs elastic membership (cluster.minWorkers, issue 3), not on this branch');
+    }
+
+    const [c, w] = await Promise.all([coordinator.done, workers.done]);
+    assert.ok(c.succeeded, `coordinator Job: ${c.reason}\n${logTail(coordinator.pods)}`);
+    assert.ok(w.succeeded, `workers Job: ${w.reason}\n${logTail(workers.pods)}`);
+  } finally {
+    r.stop();
+  }
+  // The replacement pod resumed from the volume (it did not start afresh).
+  assert.ok(coordinator.pods.length >= 2, 'a second coordinator pod ran');
+  assert.match(readFileSync(coordinator.pods[1].log, 'utf8'), /resuming .*smoke from its latest checkpoint/);
+  // Each worker index ran a pod with its rank, and the ranks reached the coordinator from JOB_COMPLETION_INDEX.
+  const ranks = new Set(workers.pods.map((p) => p.index));
+  assert.deepEqual([...ranks].sort(), [0, 1]);
+  const workerLog = readFileSync(workers.pods.find((p) => p.index === 1)!.log, 'utf8');
+  assert.match(workerLog, /"rank":1/);
+  assert.match(workerLog, /ok: tcp:\/\/127\.0\.0\.1:\d+ accepts connections/, 'the init container waited for the coordinator');
+  // Same bits as the uninterrupted local run.
+  assert.deepEqual(weights(path.join(runDir, 'checkpoints', last)), weights(path.join(local, 'checkpoints', last)));
+});
+
+test('CURVE: a worker without the run\'s keys is refused', { skip: hasKeysCommand() ? false : 'needs CURVE keys (`ganymede keys`, issue 3), not on this branch' }, async () => {
+  // Runs when CURVE lands: a pod with the token but no keys must not join (the manifests' keys are tested above).
+  const r = await Rehearsal.create(objects, path.join(tmp, 'curve'), CLI);
+  try {
+    const coordinator = r.runJob('ganymede-coordinator');
+    await waitFor('the coordinator', () => coordinator.latest()?.readyAt !== undefined, 60_000);
+    const spec = structuredClone(r.object('Job', 'ganymede-workers').spec as JobSpec);
+    const worker = spec.template.spec.containers[0] as { env: { name: string }[] };
+    worker.env = worker.env.filter((e) => !e.name.startsWith('GANYMEDE_CURVE'));
+    const stranger = r.runJob('stranger', { ...spec, completions: 1, parallelism: 1, backoffLimitPerIndex: 0 });
+    const result = await Promise.race([stranger.done, new Promise<{ succeeded: boolean }>((res) => setTimeout(() => res({ succeeded: false }), 30_000))]);
+    assert.equal(result.succeeded, false, 'a worker without keys must not complete a run');
+  } finally {
+    r.stop();
+  }
+});
+
+test.after(() => rmSync(tmp, { recursive: true, force: true }));

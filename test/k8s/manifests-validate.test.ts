@@ -108,7 +108,7 @@ test('a bad GPU quantity fails, naming the file and the field', async () => {
   assert.match(half.join('\n'), /k8s\/overlays\/gpu\/workers-gpu\.yaml: Job\/ganymede-workers: spec\.template\.spec\.containers\[0\]\.resources\.limits\["nvidia\.com\/gpu"\]: '0\.5': nvidia\.com\/gpu is an extended resource and takes a whole number/);
   const word = await problemsAfterEdit('jobset/jobset.yaml', 'nvidia.com/gpu: 1', 'nvidia.com/gpu: one');
   assert.match(word.join('\n'), /k8s\/jobset\/jobset\.yaml: JobSet\/ganymede: .*limits\["nvidia\.com\/gpu"\]: 'one' is not a quantity/);
-  const recipe = await problemsAfterEdit('overlays/smoke/recipe.yaml', 'steps: 120', 'stepz: 120');
+  const recipe = await problemsAfterEdit('overlays/smoke/recipe.yaml', 'steps: 60', 'stepz: 60');
   assert.match(recipe.join('\n'), /k8s\/overlays\/smoke\/recipe\.yaml: .*stepz/);
 });
 

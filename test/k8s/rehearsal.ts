@@ -4,8 +4,9 @@
 // - image: `ganymede` on PATH runs this build's CLI (the images link /app/bin/ganymede.js the same way);
 // - volumes: ConfigMap and Secret volumes are folders holding their keys (or `items`), a PVC is one folder per
 //   claim shared by every pod; a mountPath in args or env is rewritten to its folder;
-// - network: a Service's DNS names (name, name.ns, name.ns.svc, name.ns.svc.cluster.local) map to 127.0.0.1,
-//   and a container port to a free local port (pods share this machine's one network namespace);
+// - network: a Service's DNS names (name, name.ns, name.ns.svc, name.ns.svc.cluster.local), and a JobSet pod's
+//   (<jobset>-<replicatedJob>-<job>-<pod>.<subdomain>...), map to 127.0.0.1, and the container port behind them
+//   to a free local port (pods share this machine's one network namespace);
 // - env: value with $(VAR) expansion, secretKeyRef, configMapKeyRef, fieldRef; JOB_COMPLETION_INDEX for
 //   Indexed Jobs, HOSTNAME <job>-<index>;
 // - Job controller: init containers in order, then the containers; a pod that fails is replaced by a new pod
@@ -55,8 +56,15 @@ export type JobSpec = {
   template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
 };
 
+type JobSetSpec = {
+  network?: { enableDNSHostnames?: boolean; subdomain?: string };
+  replicatedJobs: { name: string; replicas?: number; dependsOn?: { name: string; status: string }[]; template: { spec: JobSpec } }[];
+};
+
 export interface Pod {
   name: string;
+  /** <job>-<index>: the pod's hostname (what JobSet DNS names). */
+  hostname: string;
   index: number;
   log: string;
   /** When the readiness probe first passed (ms since epoch). */
@@ -81,6 +89,8 @@ export class Rehearsal {
   private readonly byKind = (kind: string) => this.objects.filter((o) => o.kind === kind);
   /** Service port -> local port, per Service name. */
   private readonly servicePorts = new Map<string, Map<number, number>>();
+  /** Container port -> local port, per pod hostname (JobSet pods reachable by DNS). */
+  private readonly podListens = new Map<string, Map<number, number>>();
   readonly bin: string;
   private stopped = false;
   private readonly live = new Set<number>();
@@ -101,7 +111,34 @@ export class Rehearsal {
       for (const p of (svc.spec as { ports: { port: number }[] }).ports) ports.set(p.port, await freePort());
       r.servicePorts.set(svc.metadata!.name!, ports);
     }
+    // JobSet pods with DNS hostnames: <jobset>-<replicatedJob>-<job>-<pod>.<subdomain>, one per listening pod.
+    for (const js of r.byKind('JobSet')) {
+      const spec = js.spec as JobSetSpec;
+      if (!spec.network?.enableDNSHostnames) continue;
+      const subdomain = spec.network.subdomain ?? js.metadata!.name!;
+      for (const rj of spec.replicatedJobs) {
+        const ports = rj.template.spec.template.spec.containers.flatMap((c) => c.ports ?? []);
+        if (ports.length === 0) continue;
+        for (let j = 0; j < (rj.replicas ?? 1); j++) {
+          for (let p = 0; p < (rj.template.spec.completions ?? 1); p++) {
+            const host = `${js.metadata!.name}-${rj.name}-${j}-${p}`;
+            const map = new Map<number, number>();
+            for (const cp of ports) map.set(cp.containerPort, await freePort());
+            r.servicePorts.set(`${host}.${subdomain}`, map);
+            r.podListens.set(host, map);
+          }
+        }
+      }
+    }
     return r;
+  }
+
+  /** A JobSet's replicatedJobs as Jobs named <jobset>-<replicatedJob>-<index>, in order. */
+  jobSetJobs(name: string): { name: string; replicatedJob: string; spec: JobSpec; dependsOn?: { name: string; status: string }[] }[] {
+    const spec = this.object('JobSet', name).spec as JobSetSpec;
+    return spec.replicatedJobs.flatMap((rj) =>
+      Array.from({ length: rj.replicas ?? 1 }, (_, j) => ({ name: `${name}-${rj.name}-${j}`, replicatedJob: rj.name, spec: rj.template.spec, dependsOn: rj.dependsOn })),
+    );
   }
 
   object(kind: string, name: string): K8sObject {
@@ -146,22 +183,24 @@ export class Rehearsal {
     return this.byKind('Service').find((s) => Object.entries((s.spec as { selector: Record<string, string> }).selector).every(([k, v]) => labels[k] === v));
   }
 
-  private rewriter(podSpec: PodSpec, labels: Record<string, string>, mounts: [string, string][]): (s: string) => string {
+  private rewriter(podSpec: PodSpec, labels: Record<string, string>, hostname: string, mounts: [string, string][]): (s: string) => string {
     const rules: [RegExp, string][] = [];
     for (const [name, ports] of this.servicePorts) {
       const names = [`${name}.${NAMESPACE}.svc.cluster.local`, `${name}.${NAMESPACE}.svc`, `${name}.${NAMESPACE}`, name];
       for (const [port, local] of ports) for (const n of names) rules.push([new RegExp(`//${n.replace(/\./g, '\\.')}:${port}\\b`, 'g'), `//127.0.0.1:${local}`]);
     }
-    // A pod behind a Service listens on its container port: that port is the Service's local port.
+    // A pod behind a Service (or reachable by its hostname) listens on its container port: that port's local port.
+    const listen = new Map(this.podListens.get(hostname) ?? []);
     const svc = this.serviceFor(labels);
     if (svc) {
       const ports = this.servicePorts.get(svc.metadata!.name!)!;
       for (const p of (svc.spec as { ports: { port: number; targetPort?: string | number }[] }).ports) {
         const container = podSpec.containers.flatMap((c) => c.ports ?? []).find((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort);
         if (!container) throw new Error(`Service ${svc.metadata!.name}: targetPort ${p.targetPort} is no container port of the pod it selects`);
-        rules.push([new RegExp(`//(0\\.0\\.0\\.0|\\*):${container.containerPort}\\b`, 'g'), `//127.0.0.1:${ports.get(p.port)}`]);
+        listen.set(container.containerPort, ports.get(p.port)!);
       }
     }
+    for (const [containerPort, local] of listen) rules.push([new RegExp(`//(0\\.0\\.0\\.0|\\*):${containerPort}\\b`, 'g'), `//127.0.0.1:${local}`]);
     const byLength = [...mounts].sort((a, b) => b[0].length - a[0].length);
     return (s: string) => {
       let out = s;
@@ -188,13 +227,13 @@ export class Rehearsal {
   }
 
   /** Runs one container to its end; resolves with its exit code (null when killed by a signal). */
-  private runContainer(c: Container, podSpec: PodSpec, labels: Record<string, string>, pod: Pod & { hostname: string }): Promise<number | null> {
+  private runContainer(c: Container, podSpec: PodSpec, labels: Record<string, string>, pod: Pod): Promise<number | null> {
     const mounts: [string, string][] = (c.volumeMounts ?? []).map((m) => {
       const v = podSpec.volumes?.find((x) => x.name === m.name);
       if (!v) throw new Error(`${pod.name}/${c.name}: volumeMount ${m.name} names no volume`);
       return [m.mountPath, path.join(this.volumeDir(pod.name, v), m.subPath ?? '')];
     });
-    const rewrite = this.rewriter(podSpec, labels, mounts);
+    const rewrite = this.rewriter(podSpec, labels, pod.hostname, mounts);
     const env = this.env(c, pod, rewrite);
     if (!c.command) throw new Error(`${pod.name}/${c.name}: no command (the rehearsal does not read image entrypoints)`);
     const argv = [...c.command, ...(c.args ?? [])].map((a) => rewrite(expand(a, env)));
@@ -231,7 +270,7 @@ export class Rehearsal {
     const port = c.readinessProbe!.tcpSocket!.port;
     const containerPort = typeof port === 'number' ? port : c.ports?.find((p) => p.name === port)?.containerPort;
     if (containerPort === undefined) throw new Error(`${pod.name}: readinessProbe port ${port} is no container port`);
-    const local = Number(/127\.0\.0\.1:(\d+)/.exec(this.rewriter(podSpec, labels, [])(`tcp://0.0.0.0:${containerPort}`))?.[1] ?? containerPort);
+    const local = Number(/127\.0\.0\.1:(\d+)/.exec(this.rewriter(podSpec, labels, pod.hostname, [])(`tcp://0.0.0.0:${containerPort}`))?.[1] ?? containerPort);
     while (!this.stopped && pid !== undefined && this.live.has(pid)) {
       if ((await tcpCheck('127.0.0.1', local, 1000)) === null) {
         pod.readyAt = Date.now();
@@ -253,7 +292,7 @@ export class Rehearsal {
     const name = `${jobName}-${index ?? 0}-${attempt}`;
     mkdirSync(path.join(this.dir, 'logs'), { recursive: true });
     let resolveExit!: (c: number | null) => void;
-    const pod: Pod & { hostname: string } = {
+    const pod: Pod = {
       name, index: index ?? 0, hostname: index === undefined ? name : `${jobName}-${index}`, log: path.join(this.dir, 'logs', `${name}.log`),
       exited: new Promise((r) => (resolveExit = r)),
     };

@@ -9,6 +9,7 @@ import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerSample } from './commands/sample.js';
 import { registerHealth } from './commands/health.js';
+import { registerLaunch } from './commands/launch.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -44,6 +45,7 @@ cli = registerData(cli) as typeof cli;
 cli = registerBench(cli) as typeof cli;
 cli = registerSample(cli) as typeof cli;
 cli = registerHealth(cli) as typeof cli;
+cli = registerLaunch(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

@@ -29,7 +29,7 @@ test('launch --hosts h1,h2 trains with one worker per host, the token passed on 
   const token = 'launch-test-token-4f2a';
   const res = await runCli(
     ['launch', '--hosts', 'h1,h2', '--ssh', ssh, '--advertise', '127.0.0.1', '--port', String(await freePort()),
-      '--remote-dir', REPO, '--remote-command', `${process.execPath} ${CLI}`, '--config', recipe, '--backend', 'wasm', '--out', out],
+      '--remote-dir', REPO, '--remote-command', `${process.execPath} ${CLI}`, '--config', recipe, '--set', 'train.steps=20', '--backend', 'wasm', '--out', out],
     { env: { GANYMEDE_TOKEN: token } },
   );
   assert.equal(res.code, 0, res.stderr.slice(-3000));
@@ -38,8 +38,8 @@ test('launch --hosts h1,h2 trains with one worker per host, the token passed on 
   assert.match(lines[1], /^h2 cd .* GANYMEDE_COORDINATOR=tcp:\/\/127\.0\.0\.1:\d+ GANYMEDE_WORKER_INDEX=1 exec /);
   assert.ok(!lines.some((l) => l.includes(token)), 'the token must not appear on a command line');
   assert.match(res.stderr, /\[h2 rank 1\] .*"rank":1/);
-  assert.ok(existsSync(path.join(out, 'checkpoints', 'step-000060', 'manifest.json')));
-  assert.ok(manifestHashes(path.join(out, 'checkpoints', 'step-000060'))['G/weights.bin']);
+  assert.ok(existsSync(path.join(out, 'checkpoints', 'step-000020', 'manifest.json')));
+  assert.ok(manifestHashes(path.join(out, 'checkpoints', 'step-000020'))['G/weights.bin']);
 });
 
 test('launch: a host whose worker cannot start stops the run with its name', { timeout: 120_000 }, async () => {

@@ -53,6 +53,7 @@ export type JobSpec = {
   parallelism?: number;
   backoffLimit?: number;
   backoffLimitPerIndex?: number;
+  successPolicy?: { rules: { succeededCount?: number; succeededIndexes?: string }[] };
   template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
 };
 
@@ -335,6 +336,9 @@ export class Rehearsal {
 export class JobRun {
   readonly failures: number[];
   readonly pods: Pod[] = [];
+  private readonly succeeded = new Set<number>();
+  private onSuccess?: () => void;
+  private over = false;
   readonly done: Promise<{ succeeded: boolean; reason: string }>;
 
   constructor(private readonly r: Rehearsal, readonly name: string, readonly spec: JobSpec) {
@@ -343,10 +347,20 @@ export class JobRun {
     if (!indexed && n !== 1) throw new Error(`${name}: only Indexed Jobs or Jobs of one completion are rehearsed`);
     if ((spec.parallelism ?? 1) < n) throw new Error(`${name}: parallelism ${spec.parallelism} < completions ${n} is not rehearsed`);
     this.failures = Array<number>(n).fill(0);
-    this.done = Promise.all(Array.from({ length: n }, (_, i) => this.runIndex(indexed ? i : undefined))).then((results) => {
+    const all = Promise.all(Array.from({ length: n }, (_, i) => this.runIndex(indexed ? i : undefined))).then((results) => {
       const failed = results.find((x) => x !== 'ok');
       return failed ? { succeeded: false, reason: failed } : { succeeded: true, reason: 'all indexes succeeded' };
     });
+    // successPolicy (Indexed Jobs): met once `succeededCount` indexes succeeded; lingering pods are ended.
+    const count = spec.successPolicy?.rules.find((x) => x.succeededCount !== undefined && x.succeededIndexes === undefined)?.succeededCount;
+    if (spec.successPolicy?.rules.some((x) => x.succeededIndexes !== undefined)) throw new Error(`${name}: successPolicy.succeededIndexes is not rehearsed`);
+    const policy = count === undefined ? undefined : new Promise<{ succeeded: boolean; reason: string }>((resolve) => (this.onSuccess = () => {
+      if (this.succeeded.size < count) return;
+      this.over = true;
+      for (const p of this.pods) this.r.kill(p);
+      resolve({ succeeded: true, reason: `successPolicy: ${this.succeeded.size} index(es) succeeded` });
+    }));
+    this.done = policy ? Promise.race([policy, all]) : all;
   }
 
   private async runIndex(index: number | undefined): Promise<string> {
@@ -355,8 +369,12 @@ export class JobRun {
     const limit = perIndex ?? this.spec.backoffLimit ?? 6;
     for (let attempt = 0; ; attempt++) {
       const { pod, code } = await this.r.runPod(this.name, this.spec, index, attempt, (p) => this.pods.push(p));
-      if (code === 0) return 'ok';
-      if (this.r.stopping) return `${pod.name}: stopped`;
+      if (code === 0) {
+        this.succeeded.add(i);
+        this.onSuccess?.();
+        return 'ok';
+      }
+      if (this.r.stopping || this.over) return `${pod.name}: stopped`;
       const total = perIndex === undefined ? ++this.failures[0] : ++this.failures[i];
       if (total > limit) return `${pod.name} failed (exit ${code}); ${perIndex === undefined ? 'backoffLimit' : `backoffLimitPerIndex for index ${i}`} ${limit} reached`;
       await new Promise((res) => setTimeout(res, Math.min(10_000 * 2 ** (total - 1), 360_000) / 50));

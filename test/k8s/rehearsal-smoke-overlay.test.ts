@@ -80,6 +80,9 @@ test('the smoke overlay\'s pods train to the same bits as ganymede train, throug
       const before = workers.pods.length;
       r.kill(workers.latest(1)!);
       await waitFor('a new pod for index 1', () => workers!.pods.length > before, 60_000);
+      const replacement = workers.pods.at(-1)!;
+      void coordinator.done.then(() =>
+        t.diagnostic(`index 1's replacement pod ${/joined run/.test(readFileSync(replacement.log, 'utf8')) ? 'rejoined the run' : 'did not join before the run ended'}`));
     } else {
       t.diagnostic('SKIPPED: killing a worker pod and its rejoin: needs elastic membership (cluster.minWorkers, issue 3), not on this branch');
     }

@@ -378,6 +378,7 @@ export class JobRun {
       const total = perIndex === undefined ? ++this.failures[0] : ++this.failures[i];
       if (total > limit) return `${pod.name} failed (exit ${code}); ${perIndex === undefined ? 'backoffLimit' : `backoffLimitPerIndex for index ${i}`} ${limit} reached`;
       await new Promise((res) => setTimeout(res, Math.min(10_000 * 2 ** (total - 1), 360_000) / 50));
+      if (this.r.stopping || this.over) return `${pod.name}: stopped`;
     }
   }
 

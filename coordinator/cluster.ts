@@ -398,7 +398,10 @@ export class Cluster {
       for await (const e of this.socket.events) {
         if (e.type.startsWith('handshake:error')) {
           const address = 'address' in e ? String(e.address) : '?';
-          this.noteRejected({ from: address, err: `${e.type}${'error' in e && e.error ? `: ${e.error.message}` : ''}` });
+          const err = `${e.type}${'error' in e && e.error ? `: ${e.error.message}` : ''}`;
+          // A TCP probe (readiness check, `ganymede health`) connects and hangs up before any handshake: not an intruder.
+          if (/reset by peer|Broken pipe|Connection closed/i.test(err)) this.opts.log.debug({ from: address, err }, 'connection closed before its handshake');
+          else this.noteRejected({ from: address, err });
         }
       }
     } catch {
@@ -564,12 +567,12 @@ export class Cluster {
     this.opts.onMemberEvent?.({ t: Date.now(), ...e });
   }
 
-  /** Tells every worker to stop and closes the socket. */
-  async close(reason: string): Promise<void> {
+  /** Tells every worker to stop (`final`: the run is over) or to wait for a successor, and closes the socket. */
+  async close(reason: string, final = true): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
     const live = this.members.live();
-    await Promise.all(live.map((m) => this.send(m, { type: 'SHUTDOWN', run: this.runId, reason }).catch(() => undefined)));
+    await Promise.all(live.map((m) => this.send(m, { type: 'SHUTDOWN', run: this.runId, reason, final }).catch(() => undefined)));
     this.closed = true;
     this.socket.close();
     this.stopAuth?.();

@@ -91,6 +91,7 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   let reason = 'training finished';
+  let final = true;
   try {
     workers?.start();
     log.info({ endpoint, workers: cluster.expected }, 'waiting for workers');
@@ -98,11 +99,14 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
     return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent, onRound: opts.onRound });
   } catch (err) {
     reason = `the run failed: ${(err as Error).message}`;
+    // The run is not over (evicted, interrupted, failed): remote workers wait for a successor coordinator
+    // (`--resume`) up to cluster.reconnectTimeout, then exit non-zero, so that their Job does not complete.
+    final = false;
     throw err;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
-    await cluster.close(reason);
+    await cluster.close(reason, final);
     await workers?.stop();
     if (ipc) rmSync(ipc, { force: true });
     logs.event({ type: 'end', t: Date.now(), message: reason });

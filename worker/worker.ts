@@ -107,6 +107,8 @@ export class Worker {
       return;
     }
     if (this.runId) this.send({ type: 'HEARTBEAT', run: this.runId }).catch(() => undefined);
+    // Between coordinators (after a non-final SHUTDOWN): knock until the next one answers.
+    else if (this.config && Date.now() - this.lastHello > HELLO_GAP_MS * 2) this.hello().catch(() => undefined);
   }
 
   private send(header: OutgoingHeader, tensors: WireTensor[] = []): Promise<void> {
@@ -143,8 +145,14 @@ export class Worker {
         case 'HEARTBEAT':
           return false;
         case 'SHUTDOWN':
-          this.opts.log.info({ reason: header.reason }, 'coordinator says shut down');
-          return true;
+          if (header.final || process.env.GANYMEDE_LOCAL_WORKER === '1') {
+            this.opts.log.info({ reason: header.reason }, 'coordinator says shut down');
+            return true;
+          }
+          // The coordinator stops but the run is not over (evicted, interrupted): wait for its successor.
+          this.opts.log.warn({ reason: header.reason }, 'the coordinator is stopping; waiting for it to come back');
+          this.runId = '';
+          return false;
         case 'ERROR':
           return this.coordinatorError(header);
         default:

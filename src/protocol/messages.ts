@@ -86,7 +86,13 @@ export const headerSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ ...base, type: z.literal('HEARTBEAT') }),
   z.strictObject({ ...base, type: z.literal('LEAVE'), reason: z.string().max(2000) }),
-  z.strictObject({ ...base, type: z.literal('SHUTDOWN'), reason: z.string().max(2000) }),
+  z.strictObject({
+    ...base,
+    type: z.literal('SHUTDOWN'),
+    reason: z.string().max(2000),
+    /** True when the run is over (workers exit 0); false when only this coordinator stops (evicted, failed): workers wait for its successor. */
+    final: z.boolean().default(true),
+  }),
   z.strictObject({
     ...base,
     type: z.literal('ERROR'),

@@ -162,7 +162,7 @@ test('a live worker under thousands of bad messages keeps running and then compu
     assert.equal(grads.tensors.length, want.grads.length);
     grads.tensors.forEach((t, i) => assert.deepEqual(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), Buffer.from(want.grads[i].buffer)));
     assert.ok(isAlive(worker.pid as number), 'the worker is still running');
-    await fake.send([id, ...encode({ type: 'SHUTDOWN', run, reason: 'test over' })]);
+    await fake.send([id, ...encode({ type: 'SHUTDOWN', run, reason: 'test over', final: true })]);
     assert.equal(await exited(worker), 0, worker.log.join('').slice(-2000));
   } finally {
     if (worker.exitCode === null) worker.kill('SIGKILL');

@@ -97,20 +97,30 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
 
 /**
  * Loads the newest checkpoint of a run that passes verification, newest first: a corrupt or half-written
- * one is skipped in favour of the one before it, and set aside as `step-XXXXXX.corrupt-<time>` (kept for a
- * post-mortem, never overwritten, no longer listed) so that the resumed run can write that step again.
- * `onSkip` is told where each went. Undefined when none is valid.
+ * one is skipped in favour of the one before it, and then set aside as `step-XXXXXX.corrupt-<time>` (kept for
+ * a post-mortem, never overwritten, no longer listed) so that the resumed run can write that step again;
+ * `onSkip` is told where each went. When none verifies, nothing is moved and the newest one's error is thrown.
+ * Undefined when the run has no checkpoint at all.
  */
 export async function loadNewestValid(runDir: string, onSkip: (dir: string, err: CheckpointError, movedTo: string) => void): Promise<LoadedCheckpoint | undefined> {
+  const skipped: { dir: string; err: CheckpointError }[] = [];
   for (const { dir } of listCheckpoints(runDir).reverse()) {
     try {
-      return await loadCheckpoint(dir);
+      const loaded = await loadCheckpoint(dir);
+      for (const s of skipped) {
+        const movedTo = `${s.dir}.corrupt-${Date.now()}`;
+        await rename(s.dir, movedTo);
+        onSkip(s.dir, s.err, movedTo);
+      }
+      return loaded;
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
-      const movedTo = `${dir}.corrupt-${Date.now()}`;
-      await rename(dir, movedTo);
-      onSkip(dir, err, movedTo);
+      skipped.push({ dir, err });
     }
+  }
+  if (skipped.length > 0) {
+    const newest = skipped[0].err;
+    throw new CheckpointError(newest.message, { hint: skipped.length > 1 ? `none of the run's ${skipped.length} checkpoints verifies` : newest.hint });
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 // validated before anything is written, so a bad flag never leaves or alters a folder.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { latestCheckpoint, loadCheckpoint, loadNewestValid, type LoadedCheckpoint } from '../checkpoint/index.js';
+import { loadCheckpoint, loadNewestValid, type LoadedCheckpoint } from '../checkpoint/index.js';
 import { applyOverrides, isResumable, loadConfig, RESUMABLE_KEYS, resolveConfig, resultDifference, type Config } from '../config/index.js';
 import { CheckpointError, ConfigError, UsageError } from '../errors.js';
 import { existsSync } from 'node:fs';
@@ -68,10 +68,7 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: 
   const resume = isCheckpoint
     ? await loadCheckpoint(target)
     : await loadNewestValid(runDir, (skipped, err, movedTo) => log?.warn({ checkpoint: skipped, err: err.message, movedTo }, 'skipping a corrupt checkpoint (set aside)'));
-  if (!resume) {
-    const hint = latestCheckpoint(runDir) ? 'every checkpoint failed verification' : 'the run has none';
-    throw new CheckpointError(`${runDir}: no checkpoint to resume from (${hint})`);
-  }
+  if (!resume) throw new CheckpointError(`${runDir}: no checkpoint to resume from`);
   const dir = resume.dir;
   const diff = resultDifference(resume.config, config);
   if (diff) {

@@ -1,10 +1,12 @@
 // The training loop: for each step, the schedule's rounds through the cluster, the optimizer on the master
 // weights, then metrics, sample grids, evaluation and checkpoints.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { saveCheckpoint, type LoadedCheckpoint } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
+import { describeEval, TrainingEvaluator } from '../src/metrics/during-training.js';
 import { gridPng } from '../src/report/grid.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
@@ -48,6 +50,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let checkpoint = opts.resume?.dir ?? '';
   const result: TrainResult = { steps: 0, checkpoint };
   const start = opts.resume?.step ?? 0;
+  const evaluator = await TrainingEvaluator.create(config, run.file('metrics.jsonl'), start);
   try {
     for (let step = start; step < steps; step++) {
       const t0 = performance.now();
@@ -90,7 +93,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       if (done % config.train.logEvery === 0 || done === steps) run.appendMetrics(line);
       opts.onStep?.(line);
-      const last = done === steps;
+      let stopEarly = false;
+      if (evaluator?.due(done)) {
+        const verdict = evaluator.evaluate(done, master.models());
+        for (const r of verdict.records) run.appendMetrics({ step: done, ...r });
+        opts.onEvent?.(describeEval(done, verdict.records) + (verdict.best ? ' (best so far)' : ''));
+        if (verdict.best && config.eval.keepBest) {
+          const meta = { round, batchesConsumed: batchesBefore(done, config), fid: verdict.fid };
+          await saveCheckpoint(path.join(run.dir, 'best'), master.checkpoint(done, meta), { keep: 1 });
+        }
+        stopEarly = verdict.stop;
+        if (stopEarly) opts.onEvent?.(`early stop at step ${done}: no lower FID in ${config.eval.patience} evaluations`);
+      }
+      const last = done === steps || stopEarly;
       if (done % config.train.sampleEvery === 0 || last) {
         result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.models(), 64), data.height, data.width, { rows: 8, cols: 8 }));
       }
@@ -109,9 +124,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       result.steps = done;
       result.checkpoint = checkpoint;
+      if (stopEarly) break;
     }
   } finally {
     master.dispose();
+    evaluator?.dispose();
   }
   return result;
 }

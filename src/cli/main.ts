@@ -8,6 +8,8 @@ import { registerWorker } from './commands/worker.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerSample } from './commands/sample.js';
+import { registerClassifier } from './commands/classifier.js';
+import { registerEval } from './commands/eval.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -42,6 +44,8 @@ cli = registerWorker(cli) as typeof cli;
 cli = registerData(cli) as typeof cli;
 cli = registerBench(cli) as typeof cli;
 cli = registerSample(cli) as typeof cli;
+cli = registerClassifier(cli) as typeof cli;
+cli = registerEval(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

@@ -48,8 +48,10 @@ export function kid(fake: FeatureMatrix, real: FeatureMatrix, options: KidOption
   if (fake.dim !== real.dim) throw new GanymedeError(`KID: feature dimensions differ (${fake.dim} vs ${real.dim})`);
   const m = Math.min(options.subsetSize, fake.n, real.n);
   if (m < 2) throw new GanymedeError(`KID: needs at least 2 samples on each side (got ${fake.n} and ${real.n})`);
+  // Subsets as large as both sets are the sets themselves: every draw would give the same number.
+  const subsets = m === fake.n && m === real.n ? 1 : options.subsets;
   const values: number[] = [];
-  for (let s = 0; s < options.subsets; s++) {
+  for (let s = 0; s < subsets; s++) {
     // Without replacement, as numpy.random.choice(..., replace=False) in the reference.
     const xi = new KeyedRandom(options.seed, 'kid', s, 'fake').permutation(fake.n).subarray(0, m);
     const yj = new KeyedRandom(options.seed, 'kid', s, 'real').permutation(real.n).subarray(0, m);
@@ -57,5 +59,5 @@ export function kid(fake: FeatureMatrix, real: FeatureMatrix, options: KidOption
   }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
-  return { value: mean, std, subsets: options.subsets, subsetSize: m };
+  return { value: mean, std, subsets, subsetSize: m };
 }

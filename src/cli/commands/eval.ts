@@ -58,7 +58,7 @@ export function registerEval(y: Argv) {
       .option('dir', { type: 'string', describe: 'with --real-vs-real: folder of the IDX files' })
       .option('ref', { choices: ['test', 'train'] as const, default: 'test' as const, describe: 'the real split to compare with' })
       .option('n', { type: 'number', default: d.n, describe: 'generated samples' })
-      .option('iwae-k', { type: 'number', default: 5000, describe: 'VAE: importance samples of the IWAE NLL (0: skip)' })
+      .option('iwae-k', { type: 'number', default: 500, describe: 'VAE: importance samples of the IWAE NLL (0: skip; 5000 for a final number, minutes)' })
       .option('kid-subsets', { type: 'number', default: d.kidSubsets })
       .option('seed', { type: 'number', default: 0, describe: 'key of the KID subsets and the real-vs-real pick' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of the table' })

@@ -50,8 +50,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let checkpoint = opts.resume?.dir ?? '';
   const result: TrainResult = { steps: 0, checkpoint };
   const start = opts.resume?.step ?? 0;
-  const evaluator = await TrainingEvaluator.create(config, run.file('metrics.jsonl'), start);
+  let evaluator: TrainingEvaluator | undefined;
   try {
+    evaluator = await TrainingEvaluator.create(config, run.file('metrics.jsonl'), start);
     for (let step = start; step < steps; step++) {
       const t0 = performance.now();
       const plan = schedule(step, config);

@@ -66,7 +66,8 @@ export function compareEmbeddings(fake: Embedding, real: Embedding, ref: string,
   const hist = classHistogram(fake.probs, fake.n, fake.classes);
   return [
     { metric: 'fid', value: fid, ...base, refN: real.n },
-    { metric: 'kid', value: k.value, std: k.std, ...base, subsets: k.subsets, subsetSize: k.subsetSize },
+    // One subset (both sets whole) has no spread to report.
+    { metric: 'kid', value: k.value, ...(k.subsets > 1 ? { std: k.std } : {}), ...base, subsets: k.subsets, subsetSize: k.subsetSize },
     { metric: 'is', value: is.value, std: is.std, ...base, splits: is.splits },
     { metric: 'precision', value: pr.precision, ...base, k: pr.k },
     { metric: 'recall', value: pr.recall, ...base, k: pr.k },

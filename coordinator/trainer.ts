@@ -8,6 +8,7 @@ import { allFinite } from '../src/protocol/index.js';
 import type { Config } from '../src/config/index.js';
 import { Sampler, type Dataset } from '../src/data/index.js';
 import { testElbo } from '../src/metrics/elbo.js';
+import { describeEval, TrainingEvaluator } from '../src/metrics/during-training.js';
 import { gridPng } from '../src/report/grid.js';
 import { extraGrids } from '../src/report/sample-grids.js';
 import { EarlyStopper } from '../src/train/early-stop.js';
@@ -60,7 +61,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let step = opts.resume?.step ?? 0;
   const imageShape = [data.height, data.width, data.channels];
   const stopper = new EarlyStopper(config.train.earlyStop, opts.resume?.meta.earlyStop);
+  let evaluator: TrainingEvaluator | undefined;
   try {
+    evaluator = await TrainingEvaluator.create(config, run.file('metrics.jsonl'), step);
     while (step < steps) {
       const t0 = performance.now();
       const plan = schedule(step, config);
@@ -137,7 +140,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const best = await saveCheckpoint(path.join(run.dir, 'best'), master.checkpoint(done, stateMeta()), { keep: 1 });
         opts.onEvent?.(`best ${config.train.earlyStop.metric} ${verdict.value?.toPrecision(5)}: ${best}`);
       }
-      const last = done === steps || verdict.stop;
+      let stopEarly = false;
+      if (evaluator?.due(done)) {
+        const verdict = evaluator.evaluate(done, master.sampleNets());
+        for (const r of verdict.records) run.appendMetrics({ step: done, ...r });
+        opts.onEvent?.(describeEval(done, verdict.records) + (verdict.best ? ' (best so far)' : ''));
+        if (verdict.best && config.eval.keepBest) {
+          const meta = { round, batchesConsumed: batchesBefore(done, config), fid: verdict.fid };
+          await saveCheckpoint(path.join(run.dir, 'best'), master.checkpoint(done, meta), { keep: 1 });
+        }
+        stopEarly = verdict.stop;
+        if (stopEarly) opts.onEvent?.(`early stop at step ${done}: no lower FID in ${config.eval.patience} evaluations`);
+      }
+      const last = done === steps || verdict.stop || stopEarly;
       if (done % config.train.sampleEvery === 0 || last) {
         result.lastSample = run.writeSample(done, gridPng(sampleImages(config, master.sampleNets(), 64), data.height, data.width, { rows: 8, cols: 8 }));
         for (const [name, png] of Object.entries(extraGrids(config, master.sampleNets(), opts.testData))) run.writeGrid(done, name, png);
@@ -163,10 +178,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         opts.onEvent?.(`early stop at step ${done}: ${config.train.earlyStop.metric} has not improved for ${config.train.earlyStop.patience} checks (best at step ${stopper.state.bestStep})`);
         break;
       }
+      if (stopEarly) break;
       step = done;
     }
   } finally {
     master.dispose();
+    evaluator?.dispose();
   }
   return result;
 }

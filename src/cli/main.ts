@@ -13,6 +13,8 @@ import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
 import { registerHealth } from './commands/health.js';
 import { registerLaunch } from './commands/launch.js';
+import { registerClassifier } from './commands/classifier.js';
+import { registerEval } from './commands/eval.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -52,6 +54,8 @@ cli = registerReport(cli) as typeof cli;
 cli = registerExport(cli) as typeof cli;
 cli = registerHealth(cli) as typeof cli;
 cli = registerLaunch(cli) as typeof cli;
+cli = registerClassifier(cli) as typeof cli;
+cli = registerEval(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

@@ -3,7 +3,10 @@ import { firstDifference, type Difference } from '../json-path.js';
 import type { Config } from './schema.js';
 
 /** Key paths (or prefixes ending in '.') that a resumed run may change. */
-export const RESUMABLE_KEYS = ['name', 'train.steps', 'train.logEvery', 'train.sampleEvery', 'train.checkpointEvery', 'train.keepCheckpoints', 'train.onNonFinite', 'train.maxRollbacks', 'cluster.', 'backend'];
+export const RESUMABLE_KEYS = [
+  'name', 'train.steps', 'train.logEvery', 'train.sampleEvery', 'train.checkpointEvery', 'train.keepCheckpoints', 'train.onNonFinite',
+  'train.maxRollbacks', 'cluster.', 'backend', 'eval', 'eval.',
+];
 
 export function isResumable(key: string): boolean {
   return RESUMABLE_KEYS.some((k) => (k.endsWith('.') ? key.startsWith(k) : key === k));

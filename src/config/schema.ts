@@ -88,6 +88,25 @@ export const configSchema = z.strictObject({
       ...TRAIN_TECHNIQUES,
     })
     .prefault({}),
+  /** Sample-quality metrics during training (src/metrics/during-training.ts), written to metrics.jsonl. */
+  eval: z
+    .strictObject({
+      /** Evaluate every this many steps; 0 never. */
+      every: z.number().int().min(0).default(0),
+      /** Generated samples per evaluation (FID depends on N: compare at equal N). */
+      n: positiveInt.max(100_000).default(1000),
+      /** The real split the samples are compared with. */
+      ref: z.enum(['train', 'test']).default('test'),
+      kidSubsets: positiveInt.max(1000).default(10),
+      kidSubsetSize: positiveInt.max(100_000).default(1000),
+      /** Importance samples of the VAE's IWAE NLL at each evaluation; 0 skips it (ganymede eval computes it). */
+      iwaeK: z.number().int().min(0).max(100_000).default(0),
+      /** Keep the checkpoint with the lowest FID in <run>/best/. */
+      keepBest: z.boolean().default(false),
+      /** Stop after this many evaluations in a row without a lower FID; 0 never. */
+      patience: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
   cluster: z
     .strictObject({
       /** Workers the run waits for at its start (and `train` spawns). */

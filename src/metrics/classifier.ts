@@ -1,0 +1,76 @@
+// The feature classifier of the metrics: a small LeNet-style CNN (LeCun et al. 1998) trained on the dataset
+// itself, whose penultimate layer gives FID/KID/precision-recall features and whose softmax gives IS and the class
+// histogram ("Fréchet LeNet distance": pytorch-fid's maintainers advise an MNIST classifier, not Inception, for MNIST).
+import * as tf from '@tensorflow/tfjs';
+import type { ImageShape } from '../models/index.js';
+
+/** The penultimate layer: its ReLU activations are the features. */
+export const FEATURE_LAYER = 'clf_features';
+export const FEATURE_DIM = 128;
+
+/**
+ * LeNet-5's shape with ReLU: conv5x5(16, valid) ReLU, avgpool 2 -> conv3x3(32, valid) ReLU, avgpool 2 -> dense 128 ReLU
+ * (features) -> dense classes (logits); about 0.6 M multiply-adds per image. The second conv is 3x3, not 5x5: its input
+ * gradient runs through wasm's slow Conv2DBackpropInput (TFJS-NOTES.md), which dominated a training step at 5x5. Average pooling rather than max: the wasm MaxPoolGrad is wrong for some shapes (TFJS-NOTES.md).
+ */
+export function buildClassifier(image: ImageShape, classes: number): tf.LayersModel {
+  const model = tf.sequential({ name: 'classifier' });
+  const conv = (filters: number, kernelSize: number, name: string, first: boolean) =>
+    tf.layers.conv2d({
+      filters, kernelSize, padding: 'valid', activation: 'relu', name, kernelInitializer: 'zeros',
+      ...(first ? { inputShape: [image.height, image.width, image.channels] } : {}),
+    });
+  model.add(conv(16, 5, 'clf_conv0', true)); // [B, 24, 24, 16]
+  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool0' })); // [B, 12, 12, 16]
+  model.add(conv(32, 3, 'clf_conv1', false)); // [B, 10, 10, 32]
+  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool1' })); // [B, 5, 5, 32]
+  model.add(tf.layers.flatten({ name: 'clf_flat' })); // [B, 800]
+  model.add(tf.layers.dense({ units: FEATURE_DIM, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: 'zeros' })); // [B, 128]
+  model.add(tf.layers.dense({ units: classes, name: 'clf_logits', kernelInitializer: 'zeros' })); // [B, classes]
+  return model;
+}
+
+/** uint8 images [n, H, W, C] -> float [n, H, W, C] in [0, 1], the classifier's input. */
+export function imagesTensor(images: Uint8Array, n: number, image: ImageShape): tf.Tensor4D {
+  const x = new Float32Array(images.length);
+  for (let i = 0; i < images.length; i++) x[i] = images[i] / 255;
+  return tf.tensor4d(x, [n, image.height, image.width, image.channels]);
+}
+
+/** Features and class probabilities of n uint8 images, in batches. */
+export interface Embedding { n: number; dim: number; classes: number; features: Float32Array; probs: Float32Array }
+
+/** The model that outputs [features, logits] of a trained classifier (shares its weights). */
+export function featureModel(classifier: tf.LayersModel): tf.LayersModel {
+  return tf.model({ inputs: classifier.inputs, outputs: [classifier.getLayer(FEATURE_LAYER).output as tf.SymbolicTensor, classifier.outputs[0]] });
+}
+
+/** Runs the classifier over n images (uint8 [n, H, W, C]) and returns penultimate features and softmax outputs. */
+export function embed(classifier: tf.LayersModel, images: Uint8Array, n: number, image: ImageShape, batch = 250): Embedding {
+  const both = featureModel(classifier);
+  const per = image.height * image.width * image.channels;
+  const classes = classifier.outputs[0].shape[1] as number;
+  const features = new Float32Array(n * FEATURE_DIM);
+  const probs = new Float32Array(n * classes);
+  for (let start = 0; start < n; start += batch) {
+    const m = Math.min(batch, n - start);
+    const [f, p] = tf.tidy(() => {
+      const [feat, logits] = both.predict(imagesTensor(images.subarray(start * per, (start + m) * per), m, image)) as tf.Tensor[];
+      return [feat.dataSync(), tf.softmax(logits).dataSync()];
+    });
+    features.set(f, start * FEATURE_DIM);
+    probs.set(p, start * classes);
+  }
+  return { n, dim: FEATURE_DIM, classes, features, probs };
+}
+
+/** Share of images whose argmax is their label. */
+export function accuracy(e: Embedding, labels: Uint8Array): number {
+  let right = 0;
+  for (let i = 0; i < e.n; i++) {
+    let best = 0;
+    for (let c = 1; c < e.classes; c++) if (e.probs[i * e.classes + c] > e.probs[i * e.classes + best]) best = c;
+    if (best === labels[i]) right++;
+  }
+  return right / e.n;
+}

@@ -11,6 +11,7 @@ import { registerSample } from './commands/sample.js';
 import { registerKeys } from './commands/keys.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
+import { registerZoo } from './commands/zoo.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -48,6 +49,7 @@ cli = registerSample(cli) as typeof cli;
 cli = registerKeys(cli) as typeof cli;
 cli = registerReport(cli) as typeof cli;
 cli = registerExport(cli) as typeof cli;
+cli = registerZoo(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

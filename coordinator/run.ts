@@ -17,6 +17,7 @@ import { LocalWorkers } from './local-workers.js';
 import type { RunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
 import { train, type TrainOptions, type TrainResult } from './trainer.js';
+import type { WarmStartPlan } from '../src/pretrained/warm-start.js';
 
 export interface CoordinatorRunOptions {
   config: Readonly<Config>;
@@ -31,6 +32,8 @@ export interface CoordinatorRunOptions {
   /** Backend for spawned workers, overriding the config's. */
   workerBackend?: string;
   resume?: LoadedCheckpoint;
+  /** --init-from: the weights a new run starts from. */
+  warm?: WarmStartPlan;
   /** The data, when the caller loaded it already (to fail on bad data before creating a run folder). */
   data?: RunData;
   /** Seconds to wait for all workers to join. */
@@ -96,7 +99,10 @@ export async function runCoordinator(opts: CoordinatorRunOptions): Promise<Train
     workers?.start();
     log.info({ endpoint, workers: cluster.expected }, 'waiting for workers');
     await cluster.waitForWorkers(opts.joinTimeout ?? 120);
-    return await train({ config, run: opts.run, cluster, data, testData, resume: opts.resume, log, onStep: opts.onStep, onEvent: opts.onEvent, onRound: opts.onRound });
+    return await train({
+      config, run: opts.run, cluster, data, testData, resume: opts.resume, warm: opts.warm, log, onStep: opts.onStep, onEvent: opts.onEvent,
+      onRound: opts.onRound,
+    });
   } catch (err) {
     reason = `the run failed: ${(err as Error).message}`;
     // The run is not over (evicted, interrupted, failed): remote workers wait for a successor coordinator

@@ -17,6 +17,7 @@ import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
 import type { Cluster } from './cluster.js';
 import { MasterState } from './master.js';
+import type { WarmStartPlan } from '../src/pretrained/warm-start.js';
 import type { RunDir } from './run-dir.js';
 
 export interface TrainOptions {
@@ -27,6 +28,8 @@ export interface TrainOptions {
   /** Held-out split for the VAE's end-of-epoch ELBO. */
   testData?: Dataset;
   resume?: LoadedCheckpoint;
+  /** --init-from: a new run (step 0, fresh optimizer state) whose weights start from another model's. */
+  warm?: WarmStartPlan;
   log: Logger;
   /** Called after every step with its metrics line. */
   onStep?: (line: Record<string, number>) => void;
@@ -48,7 +51,8 @@ export interface TrainResult {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, run, cluster, data } = opts;
   const image = { height: data.height, width: data.width, channels: data.channels };
-  let master = opts.resume ? MasterState.restore(config, image, opts.resume) : MasterState.fresh(config, image);
+  const fresh = (): MasterState => warmed(MasterState.fresh(config, image), opts.warm);
+  let master = opts.resume ? MasterState.restore(config, image, opts.resume) : fresh();
   const { batchSize, microShards, steps } = config.train;
   const sampler = new Sampler({ seed: config.seed, count: data.count, batchSize, microShards });
   const pixelsPer = data.height * data.width * data.channels;
@@ -108,7 +112,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         const ckpt = await loadNewestValid(run.dir, (dir, e, movedTo) => opts.log.warn({ checkpoint: dir, err: e.message, movedTo }, 'skipping a corrupt checkpoint (set aside)'));
         master.dispose();
-        master = ckpt ? MasterState.restore(config, image, ckpt) : MasterState.fresh(config, image);
+        master = ckpt ? MasterState.restore(config, image, ckpt) : fresh();
         for (const net of Object.values(ckpt?.networks ?? {})) net.dispose();
         step = ckpt?.step ?? 0;
         run.truncateMetricsAfter(step);
@@ -188,6 +192,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   return result;
 }
 
+/** A fresh master state with the warm start's weights copied in (the optimizer state stays fresh). */
+function warmed(master: MasterState, warm: WarmStartPlan | undefined): MasterState {
+  warm?.apply(master.weights);
+  return master;
+}
 
 /** Copies the images of every micro-shard of global batch `batch` into one buffer per shard. */
 function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number, bytes: number): Uint8Array[] {

@@ -15,6 +15,7 @@ import { registerHealth } from './commands/health.js';
 import { registerLaunch } from './commands/launch.js';
 import { registerClassifier } from './commands/classifier.js';
 import { registerEval } from './commands/eval.js';
+import { registerZoo } from './commands/zoo.js';
 
 function report(err: unknown, verbose: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -56,6 +57,7 @@ cli = registerHealth(cli) as typeof cli;
 cli = registerLaunch(cli) as typeof cli;
 cli = registerClassifier(cli) as typeof cli;
 cli = registerEval(cli) as typeof cli;
+cli = registerZoo(cli) as typeof cli;
 
 try {
   await cli.parseAsync();

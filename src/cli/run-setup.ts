@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import { loadCheckpoint, loadNewestValid, type LoadedCheckpoint } from '../checkpoint/index.js';
 import { applyOverrides, isResumable, loadConfig, RESUMABLE_KEYS, resolveConfig, resultDifference, type Config } from '../config/index.js';
 import { CheckpointError, ConfigError, UsageError } from '../errors.js';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { initBackend } from '../backend/index.js';
 import { RunDir } from '../../coordinator/run-dir.js';
 import { loadRunData, type RunData } from '../../coordinator/run.js';
+import { prepareWarmStart, type WarmStartFlags } from '../pretrained/init-run.js';
+import type { WarmStartPlan } from '../pretrained/warm-start.js';
 
-export interface RunFlags {
+export interface RunFlags extends WarmStartFlags {
   config?: string;
   set?: string[];
   workers?: number;
@@ -34,6 +36,8 @@ export interface PreparedRun {
   run: RunDir;
   data: RunData;
   resume?: LoadedCheckpoint;
+  /** --init-from: the weights the new run starts from (applied to the fresh master state). */
+  warm?: WarmStartPlan;
 }
 
 export async function prepareRun(flags: RunFlags, log?: Logger): Promise<PreparedRun> {
@@ -43,13 +47,17 @@ export async function prepareRun(flags: RunFlags, log?: Logger): Promise<Prepare
   // A missing backend or bad data fails here, before any folder exists.
   await initBackend(config.backend);
   const data = await loadRunData(config);
+  // A bad or mismatched --init-from fails here too, before any folder exists.
+  const warm = await prepareWarmStart(flags, config, data.data);
   const dir = flags.out ?? RunDir.freeName('runs', config.name);
   const run = RunDir.create(dir);
   run.writeConfig(config);
-  return { config, run, data };
+  if (warm) writeFileSync(run.file('init.json'), JSON.stringify(warm.report, null, 2) + '\n');
+  return { config, run, data, warm };
 }
 
 async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: Logger): Promise<PreparedRun> {
+  if (flags.initFrom) throw new UsageError('--resume continues a run exactly; --init-from starts a new one from its weights: use one of them');
   if (flags.config || flags.out) throw new UsageError('--resume takes its config and folder from the run; drop --config/--out');
   // Either a run folder (its latest checkpoint) or one checkpoint folder inside it.
   const isCheckpoint = existsSync(path.join(target, 'manifest.json'));

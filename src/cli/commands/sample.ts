@@ -11,6 +11,7 @@ import { gridPng } from '../../report/grid.js';
 import { sampleImages } from '../../train/sample.js';
 import { encodeIdxUint8 } from '../../data/idx-write.js';
 import { decodeLatents, truncatedLatents } from '../../report/sample-grids.js';
+import { resolveZooTarget } from '../../pretrained/zoo.js';
 
 /** A checkpoint folder as given, or the latest checkpoint of a run folder. */
 export function checkpointOf(target: string): string {
@@ -37,7 +38,7 @@ export function registerSample(y: Argv) {
     'draw an image grid from a run (its latest checkpoint) or from one checkpoint folder',
     (c) =>
       c
-        .positional('run', { type: 'string', describe: 'run folder or checkpoints/step-XXXXXX folder' })
+        .positional('run', { type: 'string', describe: 'run folder, checkpoints/step-XXXXXX folder or zoo:<name>' })
         .option('checkpoint', { type: 'string', describe: 'the same as the positional run/checkpoint folder' })
         .option('truncation', { type: 'number', describe: 'truncation trick: redraw latent components with |z| > t (t > 0)' })
         .option('n', { type: 'number', default: 64, describe: 'number of samples' })
@@ -50,9 +51,11 @@ export function registerSample(y: Argv) {
       const target = args.checkpoint ?? args.run;
       if (!target || (args.checkpoint && args.run)) throw new UsageError('name one run or checkpoint folder: `sample <run>` or `sample --checkpoint <dir>`');
       if (args.truncation !== undefined && !(args.truncation > 0)) throw new UsageError(`--truncation ${args.truncation}: must be above 0`);
-      const dir = checkpointOf(target);
-      const runDir = path.dirname(path.dirname(dir));
-      const out = args.out ?? path.join(runDir, 'samples', `sample-${path.basename(dir)}-${args.seed}.png`);
+      const zoo = resolveZooTarget(target);
+      const dir = zoo ?? checkpointOf(target);
+      // A zoo model's folder is part of the package: its samples go to the current folder instead.
+      const runDir = zoo ? '.' : path.dirname(path.dirname(dir));
+      const out = args.out ?? path.join(runDir, 'samples', zoo ? `sample-${target.slice(4)}-${args.seed}.png` : `sample-${path.basename(dir)}-${args.seed}.png`);
       if (existsSync(out)) throw new UsageError(`${out} already exists; nothing was written`, { hint: 'choose another --out or --seed' });
       await initBackend(args.backend as BackendName);
       const ckpt = await loadCheckpoint(dir);

@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { createProgress } from '../progress.js';
 import { prepareRun, type RunFlags } from '../run-setup.js';
 import { startDashboard } from '../../report/dashboard.js';
+import { describeWarmStart } from '../../pretrained/warm-start.js';
 
 export function runFlags<T>(y: Argv<T>) {
   return y
@@ -16,6 +17,10 @@ export function runFlags<T>(y: Argv<T>) {
     .option('backend', { type: 'string', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
     .option('out', { type: 'string', describe: 'run folder (default: runs/<name>, or runs/<name>-N if taken)' })
     .option('resume', { type: 'string', describe: 'continue a run folder (or one of its checkpoints) exactly' })
+    .option('init-from', { type: 'string', describe: 'start a NEW run (step 0, fresh optimizer) from the weights of a checkpoint, run, export folder or zoo:<name>' })
+    .option('init', { type: 'string', describe: 'with --init-from: networks to load, e.g. G,D or G,EMA (default: all it shares with this model)' })
+    .option('strict', { type: 'boolean', describe: 'with --init-from: every weight must match by name and shape (the default)' })
+    .option('partial', { type: 'boolean', describe: 'with --init-from: load the weights whose names and shapes match, report the rest' })
     .option('dashboard', { type: 'boolean', default: false, describe: 'serve the live HTML report on localhost while training' })
     .option('dashboard-port', { type: 'number', default: 8686, describe: 'port of --dashboard (0: any free port)' });
 }
@@ -35,18 +40,19 @@ export async function trainCommand(args: TrainArgs, mode: 'local' | 'cluster'): 
   // The dashboard binds first (a busy port fails before any folder exists) and learns the run folder after.
   const named: { dir?: string } = {};
   const dashboard = args.dashboard ? await startDashboard(() => named.dir, args.dashboardPort ?? 8686) : undefined;
-  const { config, run, data, resume } = await prepareRun(args, log).catch(async (err: unknown) => {
+  const { config, run, data, resume, warm } = await prepareRun(args, log).catch(async (err: unknown) => {
     await dashboard?.close();
     throw err;
   });
   named.dir = run.dir;
   const start = resume?.step ?? 0;
   log.info({ run: run.dir, steps: config.train.steps, from: start, workers: config.cluster.workers }, resume ? 'resuming run' : 'starting run');
+  if (warm) process.stderr.write(`${describeWarmStart(warm.report)}\n`);
   if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (the live report of ${run.dir})\n`);
   const progress = createProgress(config.train.steps, start);
   try {
     const result = await runCoordinator({
-      config, run, resume, data, log,
+      config, run, resume, warm, data, log,
       spawn: mode === 'local',
       bind: mode === 'cluster' ? args.bind : undefined,
       token: mode === 'cluster' ? process.env.GANYMEDE_TOKEN ?? '' : undefined,

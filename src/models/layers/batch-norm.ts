@@ -42,33 +42,40 @@ export class ShardBatchNorm extends tf.layers.Layer implements StatefulLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return normalise(x, this.stats(x, kwargs), this.gamma.read(), this.beta.read(), this.epsilon);
+      return normalise(x, shardStats(x, kwargs, this.movingMean, this.movingVariance), this.gamma.read(), this.beta.read(), this.epsilon);
     });
   }
 
-  /** Batch statistics in training (recorded for the running averages), the running ones otherwise. */
-  private stats(x: tf.Tensor, kwargs: Record<string, unknown>): { mean: tf.Tensor; variance: tf.Tensor } {
-    if (!isTraining(kwargs)) return { mean: this.movingMean.read(), variance: this.movingVariance.read() };
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    const { mean, variance } = tf.moments(x, axes); // [C] each, biased variance
-    const ctx = shardContext();
-    if (ctx) {
-      const n = x.size / (x.shape[x.shape.length - 1] as number);
-      ctx.record(this.movingMean, mean);
-      ctx.record(this.movingVariance, tf.mul(variance, n / Math.max(1, n - 1))); // unbiased, as PyTorch keeps
-    }
-    return { mean, variance };
-  }
-
   mergeState(weight: string, old: Float32Array, batch: Float32Array): void {
-    if (weight !== 'moving_mean' && weight !== 'moving_variance') throw new Error(`${this.name}: no state '${weight}'`);
-    const m = this.momentum;
-    for (let i = 0; i < old.length; i++) old[i] = (1 - m) * old[i] + m * batch[i];
+    mergeMoving(this.name, this.momentum, weight, old, batch);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
   }
+}
+
+/**
+ * Batch statistics over every axis but the channels in training (recorded in the shard's context for the running
+ * averages: the mean and PyTorch's unbiased variance), the running ones otherwise. Shared by the BN layers.
+ */
+export function shardStats(x: tf.Tensor, kwargs: Record<string, unknown>, movingMean: tf.LayerVariable, movingVariance: tf.LayerVariable): { mean: tf.Tensor; variance: tf.Tensor } {
+  if (!isTraining(kwargs)) return { mean: movingMean.read(), variance: movingVariance.read() };
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes); // [C] each, biased variance
+  const ctx = shardContext();
+  if (ctx) {
+    const n = x.size / (x.shape[x.shape.length - 1] as number);
+    ctx.record(movingMean, mean);
+    ctx.record(movingVariance, tf.mul(variance, n / Math.max(1, n - 1))); // unbiased, as PyTorch keeps
+  }
+  return { mean, variance };
+}
+
+/** running = (1 - momentum) running + momentum batch, for the moving_mean / moving_variance states. */
+export function mergeMoving(layer: string, momentum: number, weight: string, old: Float32Array, batch: Float32Array): void {
+  if (weight !== 'moving_mean' && weight !== 'moving_variance') throw new Error(`${layer}: no state '${weight}'`);
+  for (let i = 0; i < old.length; i++) old[i] = (1 - momentum) * old[i] + momentum * batch[i];
 }
 
 /** (x - mean) / sqrt(var + eps) * gamma + beta, written out so every part has a plain gradient. */

@@ -4,8 +4,8 @@
 //     own affine, then per-class gamma[y] and beta[y]; running statistics as ShardBatchNorm's.
 //   Projection (Miyato & Koyama 2018, "cGANs with Projection Discriminator", eq. 3): <embed(y), phi(x)>.
 import * as tf from '@tensorflow/tfjs';
-import { normalise } from './batch-norm.js';
-import { isTraining, shardContext, type StatefulLayer } from './shard-context.js';
+import { mergeMoving, normalise, shardStats } from './batch-norm.js';
+import type { StatefulLayer } from './shard-context.js';
 
 function shapes(s: tf.Shape | tf.Shape[]): tf.Shape[] {
   if (!Array.isArray(s[0])) throw new Error('a conditional layer takes [features, one-hot labels]');
@@ -52,15 +52,7 @@ export class ConditionalBatchNorm extends tf.layers.Layer implements StatefulLay
       const perSample = [x.shape[0], ...x.shape.slice(1, -1).map(() => 1), c]; // [B, 1, 1, C] or [B, C]
       const gamma = tf.reshape(tf.matMul(y, this.gamma.read()), perSample);
       const beta = tf.reshape(tf.matMul(y, this.beta.read()), perSample);
-      let stats = { mean: this.movingMean.read(), variance: this.movingVariance.read() };
-      if (isTraining(kwargs)) {
-        const { mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, i) => i));
-        const n = x.size / c;
-        shardContext()?.record(this.movingMean, mean);
-        shardContext()?.record(this.movingVariance, tf.mul(variance, n / Math.max(1, n - 1)));
-        stats = { mean, variance };
-      }
-      return normalise(x, stats, gamma, beta, this.epsilon);
+      return normalise(x, shardStats(x, kwargs, this.movingMean, this.movingVariance), gamma, beta, this.epsilon);
     });
   }
 
@@ -69,8 +61,7 @@ export class ConditionalBatchNorm extends tf.layers.Layer implements StatefulLay
   }
 
   mergeState(weight: string, old: Float32Array, batch: Float32Array): void {
-    if (weight !== 'moving_mean' && weight !== 'moving_variance') throw new Error(`${this.name}: no state '${weight}'`);
-    for (let i = 0; i < old.length; i++) old[i] = (1 - this.momentum) * old[i] + this.momentum * batch[i];
+    mergeMoving(this.name, this.momentum, weight, old, batch);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

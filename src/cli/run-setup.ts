@@ -56,6 +56,20 @@ export async function prepareRun(flags: RunFlags, log?: Logger): Promise<Prepare
   return { config, run, data, warm };
 }
 
+/**
+ * A checkpoint's config as today's schema reads it: keys added to the schema since the checkpoint was written
+ * take their defaults, which by the schema's rule reproduce the behaviour from before the key existed. A
+ * config today's schema rejects is compared as it was written (the difference then names the key).
+ */
+function withTodaysDefaults(saved: unknown, dir: string): unknown {
+  try {
+    return resolveConfig(saved as Parameters<typeof resolveConfig>[0], path.join(dir, 'config.json'));
+  } catch (err) {
+    if (err instanceof ConfigError) return saved;
+    throw err;
+  }
+}
+
 async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: Logger): Promise<PreparedRun> {
   if (flags.initFrom) throw new UsageError('--resume continues a run exactly; --init-from starts a new one from its weights: use one of them');
   if (flags.config || flags.out) throw new UsageError('--resume takes its config and folder from the run; drop --config/--out');
@@ -78,7 +92,7 @@ async function resumeRun(target: string, flags: RunFlags, sets: string[], log?: 
     : await loadNewestValid(runDir, (skipped, err, movedTo) => log?.warn({ checkpoint: skipped, err: err.message, movedTo }, 'skipping a corrupt checkpoint (set aside)'));
   if (!resume) throw new CheckpointError(`${runDir}: no checkpoint to resume from`);
   const dir = resume.dir;
-  const diff = resultDifference(resume.config, config);
+  const diff = resultDifference(withTodaysDefaults(resume.config, dir), config);
   if (diff) {
     for (const net of Object.values(resume.networks)) net.dispose();
     throw new CheckpointError(`${dir}: config differs at ${diff.path}: checkpoint ${JSON.stringify(diff.a)}, now ${JSON.stringify(diff.b)}`);

@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "gemm",
-      "sources": ["gemm.cc"],
+      "sources": ["gemm.cc", "conv.cc"],
       "cflags_cc": ["-O2", "-std=c++17", "<!@(pkg-config --cflags openblas 2>/dev/null || true)"],
       "libraries": ["<!@(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)", "-ldl"]
     }

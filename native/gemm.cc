@@ -13,6 +13,7 @@
 //        biasOff,                       // -1: none; else n floats added to every row of C
 //        act, alpha)                    // 0 linear, 1 relu, 2 relu6, 3 leakyrelu(alpha)
 //   config(): string                    // OpenBLAS build and thread count, for logs
+//   conv(...)                           // NHWC conv2d and its two gradients: see conv.cc
 // Every range is checked against heap.byteLength; a bad call throws RangeError/TypeError, never writes.
 #include <node_api.h>
 
@@ -22,6 +23,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+
+#include "conv.h"
 
 namespace {
 
@@ -155,6 +158,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"config", nullptr, Config, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  DefineConv(env, exports);  // conv(): conv2d and its gradients (conv.cc)
   return exports;
 }
 

@@ -73,7 +73,7 @@ function buildWithGxx(nodeDir) {
   return run('g++', [
     '-O2', '-std=c++17', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=gemm',
     `-I${path.join(nodeDir, 'include', 'node')}`, ...cflags,
-    path.join(nativeDir, 'gemm.cc'), '-o', output, ...libs, '-ldl',
+    path.join(nativeDir, 'gemm.cc'), path.join(nativeDir, 'conv.cc'), '-o', output, ...libs, '-ldl',
   ]);
 }
 

@@ -34,6 +34,18 @@ export interface OpenblasAddon {
   ): void;
   /** OpenBLAS build, core type and thread count, e.g. "OpenBLAS 0.3.21 ... SkylakeX ..., threads 1". */
   config(): string;
+  /**
+   * NHWC conv2d (mode 0), its input gradient (1) and filter gradient (2) by im2col + sgemm (native/conv.cc).
+   * Absent from builds older than conv.cc: callers check.
+   */
+  conv?(
+    heap: ArrayBuffer,
+    mode: number,
+    xOff: number,
+    wOff: number,
+    yOff: number,
+    ...geometryBiasActAlpha: number[]
+  ): void;
 }
 
 /** The addon, or why it is not used. */

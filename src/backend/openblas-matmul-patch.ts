@@ -18,7 +18,7 @@ import type { KernelPatch } from './patch.js';
 const PINNED_WASM = /^4\.22\./;
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here (not public API). */
-interface WasmInternals {
+export interface WasmInternals {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset?: number | null } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -62,7 +62,7 @@ export function openblasCalls(): { batchMatMul: number; fusedMatMul: number } {
   return { ...calls };
 }
 
-function internals(backend: BackendArg): WasmInternals | undefined {
+export function internals(backend: BackendArg): WasmInternals | undefined {
   const b = backend as Partial<WasmInternals>;
   const ok = b.wasm?.HEAPU8 instanceof Uint8Array && typeof b.dataIdMap?.get === 'function' && typeof b.makeOutput === 'function';
   return ok ? (b as WasmInternals) : undefined;
@@ -111,7 +111,7 @@ export function planGemm(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean
   };
 }
 
-function offsetOf(be: WasmInternals, x: tf.TensorInfo): number {
+export function offsetOf(be: WasmInternals, x: tf.TensorInfo): number {
   const offset = be.dataIdMap.get(x.dataId)?.memoryOffset;
   if (typeof offset !== 'number') throw new Error('openblas matMul: tensor not on the wasm heap');
   return offset;

@@ -7,6 +7,8 @@ export interface KernelPatch {
   readonly name: string;
   /** The tfjs kernel it registers on wasm, e.g. "BatchMatMul". */
   readonly kernelName: string;
+  /** Whether to apply it at all (default: always); false leaves the stock kernel in place. */
+  readonly available?: () => boolean;
   /**
    * Builds the replacement config. `stock` is the kernel wasm ships (undefined when it has none); the
    * replacement may delegate to it, and must keep its setupFunc so the stock kernel is bound on every

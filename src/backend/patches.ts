@@ -1,8 +1,12 @@
 // The wasm kernel patches, registered from one explicit list; each is checked against cpu in test/backend/.
 import * as tf from '@tensorflow/tfjs';
-import { conv2DBackpropFilterPatch } from './conv2d-backprop-filter-patch.js';
-import { conv2DBackpropInputPatch } from './conv2d-backprop-input-patch.js';
 import { WASM, wasmKernel } from './kernel-util.js';
+import {
+  openblasConv2DBackpropFilterPatch,
+  openblasConv2DBackpropInputPatch,
+  openblasConv2DPatch,
+  openblasFusedConv2DPatch,
+} from './openblas-conv-patch.js';
 import { openblasFusedMatMulPatch, openblasMatMulPatch } from './openblas-matmul-patch.js';
 import type { KernelPatch } from './patch.js';
 
@@ -10,9 +14,16 @@ import type { KernelPatch } from './patch.js';
 export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
   openblasMatMulPatch, // native OpenBLAS on the wasm heap when the addon is built, else matmul-transpose
   openblasFusedMatMulPatch, // likewise, else fused-matmul
-  conv2DBackpropFilterPatch,
-  conv2DBackpropInputPatch,
+  openblasConv2DBackpropFilterPatch, // native im2col + OpenBLAS when built, else conv2d-backprop-filter
+  openblasConv2DBackpropInputPatch, // likewise, else conv2d-backprop-input
+  openblasConv2DPatch, // native when built, else XNNPACK's stock kernel (not patched)
+  openblasFusedConv2DPatch, // likewise
 ]);
+
+/** The patches applied on this machine (the native ones only when the addon is built). */
+function applicable(): KernelPatch[] {
+  return WASM_PATCHES.filter((p) => p.available?.() ?? true);
+}
 
 /** Stock configs of the kernels currently patched (undefined: wasm had none), by kernel name. */
 const stockKernels = new Map<string, tf.KernelConfig | undefined>();
@@ -22,7 +33,8 @@ const stockKernels = new Map<string, tf.KernelConfig | undefined>();
  * is initialised: patched kernels keep the stock setupFunc, which tfjs runs on each `tf.setBackend('wasm')`.
  */
 export function applyWasmPatches(): string[] {
-  for (const patch of WASM_PATCHES) {
+  const patches = applicable();
+  for (const patch of patches) {
     if (stockKernels.has(patch.kernelName)) continue;
     const stock = wasmKernel(patch.kernelName);
     const replacement = patch.build(stock);
@@ -30,7 +42,7 @@ export function applyWasmPatches(): string[] {
     tf.registerKernel(replacement);
     stockKernels.set(patch.kernelName, stock);
   }
-  return WASM_PATCHES.map((p) => p.name);
+  return patches.map((p) => p.name);
 }
 
 /** Restores the stock wasm kernels (for benchmarks comparing stock and patched, and for `patches: false`). */

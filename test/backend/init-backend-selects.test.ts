@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, WASM_PATCHES, initBackend, removeWasmPatches, type BackendName } from '../../src/backend/index.js';
+import { nativeConvAvailable } from '../../src/backend/openblas-conv-patch.js';
 import { openblasStatus } from '../../src/backend/openblas-matmul-patch.js';
 import { GanymedeError } from '../../src/errors.js';
 
@@ -14,8 +15,12 @@ test('auto picks wasm with patches and names the missing native packages', async
   assert.match(choice.reason, openblasStatus().ok ? /native OpenBLAS matMul \(OpenBLAS/ : /native OpenBLAS off/);
   // The OpenBLAS patches replace the explicit-transpose ones when the native addon is built (scripts/build-native.mjs).
   const matmul = openblasStatus().ok ? ['openblas-matmul', 'openblas-fused-matmul'] : ['matmul-transpose', 'fused-matmul'];
-  assert.deepEqual(choice.patches, [...matmul, 'conv2d-backprop-filter', 'conv2d-backprop-input']);
-  assert.deepEqual(choice.patches, WASM_PATCHES.map((p) => p.name));
+  // Likewise the native convolutions (native/conv.cc), which also replace XNNPACK's Conv2D and FusedConv2D.
+  const conv = nativeConvAvailable()
+    ? ['openblas-conv2d-backprop-filter', 'openblas-conv2d-backprop-input', 'openblas-conv2d', 'openblas-fused-conv2d']
+    : ['conv2d-backprop-filter', 'conv2d-backprop-input'];
+  assert.deepEqual(choice.patches, [...matmul, ...conv]);
+  assert.deepEqual(choice.patches, WASM_PATCHES.filter((p) => p.available?.() ?? true).map((p) => p.name));
 });
 
 test('initBackend is idempotent for the same request', async () => {
@@ -33,7 +38,7 @@ test('patches: false restores the stock wasm kernels', async () => {
   assert.notEqual(tf.getKernel(tf.BatchMatMul, 'wasm'), patched);
   assert.equal(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), undefined);
   const repatched = await initBackend('wasm');
-  assert.equal(repatched.patches.length, WASM_PATCHES.length);
+  assert.equal(repatched.patches.length, WASM_PATCHES.filter((p) => p.available?.() ?? true).length);
   removeWasmPatches();
   await initBackend('wasm'); // same request as before, but the patches were removed behind its back
   assert.notEqual(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), undefined);

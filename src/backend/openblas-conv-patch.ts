@@ -109,38 +109,28 @@ const ACTIVATIONS: Partial<Record<string, number>> = {
   leakyrelu: GEMM_ACTIVATION.leakyrelu,
 };
 
-function inputGradient(fallback: tf.KernelFunc): tf.KernelFunc {
+/**
+ * Conv2DBackpropInput ('input': dx from dy and the filter) or Conv2DBackpropFilter ('filter': dW from x and dy);
+ * the forward's geometry comes from the shape the attrs give and the other operand's.
+ */
+function gradient(kind: 'input' | 'filter', fallback: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const dy = args.inputs.dy as tf.TensorInfo;
-    const filter = args.inputs.filter as tf.TensorInfo;
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const other = (kind === 'input' ? args.inputs.filter : args.inputs.x) as tf.TensorInfo;
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs & tf.Conv2DBackpropFilterAttrs;
     const conv = nativeConv();
     const be = internals(args.backend);
-    if (conv === undefined || be === undefined || !isFloat4(dy, filter) || attrs.dataFormat !== 'NHWC' || attrs.inputShape.length !== 4) {
+    const [xShape, wShape] = kind === 'input' ? [attrs.inputShape, other.shape] : [other.shape, attrs.filterShape];
+    if (conv === undefined || be === undefined || !isFloat4(dy, other) || attrs.dataFormat !== 'NHWC' || xShape.length !== 4) {
       return fallback(args);
     }
-    const info = tf.backend_util.computeConv2DInfo(attrs.inputShape as Shape4, filter.shape as Shape4, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    const info = tf.backend_util.computeConv2DInfo(xShape as Shape4, wShape as Shape4, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
     const geo = geometry(info);
     if (geo === undefined || info.outShape.some((d, i) => d !== dy.shape[i])) return fallback(args);
-    const out = run(be, conv, MODE.input, { w: filter, y: dy }, [...attrs.inputShape], geo);
-    calls.input++;
-    return out;
-  };
-}
-
-function filterGradient(fallback: tf.KernelFunc): tf.KernelFunc {
-  return (args: KernelArgs) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    const dy = args.inputs.dy as tf.TensorInfo;
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    const conv = nativeConv();
-    const be = internals(args.backend);
-    if (conv === undefined || be === undefined || !isFloat4(x, dy) || attrs.dataFormat !== 'NHWC') return fallback(args);
-    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const geo = geometry(info);
-    if (geo === undefined || info.outShape.some((d, i) => d !== dy.shape[i])) return fallback(args);
-    const out = run(be, conv, MODE.filter, { x, y: dy }, [...attrs.filterShape], geo);
-    calls.filter++;
+    const out = kind === 'input'
+      ? run(be, conv, MODE.input, { w: other, y: dy }, [...xShape], geo)
+      : run(be, conv, MODE.filter, { x: other, y: dy }, [...wShape], geo);
+    calls[kind]++;
     return out;
   };
 }
@@ -194,7 +184,7 @@ export const openblasConv2DBackpropInputPatch = nativeOr(
   tf.Conv2DBackpropInput,
   (stock) => conv2DBackpropInputPatch.build(stock),
   conv2DBackpropInputPatch.name,
-  inputGradient,
+  (f) => gradient('input', f),
 );
 
 /** Conv2DBackpropFilter: native, else conv2DBackpropFilterPatch. Replaces it in WASM_PATCHES. */
@@ -203,5 +193,5 @@ export const openblasConv2DBackpropFilterPatch = nativeOr(
   tf.Conv2DBackpropFilter,
   (stock) => conv2DBackpropFilterPatch.build(stock),
   conv2DBackpropFilterPatch.name,
-  filterGradient,
+  (f) => gradient('filter', f),
 );

@@ -56,7 +56,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let master = opts.resume ? MasterState.restore(config, image, opts.resume) : fresh();
   const { batchSize, microShards, steps } = config.train;
   const sampler = new Sampler({ seed: config.seed, count: data.count, batchSize, microShards });
-  const pixelsPer = data.height * data.width * data.channels;
   // Schedule and sampler are pure functions of the step; only the round counter (wire bookkeeping) is carried.
   let round = (opts.resume?.meta.round as number | undefined) ?? 0;
   let checkpoint = opts.resume?.dir ?? '';

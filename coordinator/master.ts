@@ -132,8 +132,8 @@ export class MasterState {
     return stats;
   }
 
-  /** The names of the trainable weights a phase updates, in wire order. */
-  private phaseNames(phase: string): string[] {
+  /** The names of the trainable weights a phase updates, in wire order (the order of its Adam state). */
+  wireNames(phase: string): string[] {
     return this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].names[i]));
   }
 
@@ -143,7 +143,7 @@ export class MasterState {
    * correction); the faded-out path's weights are dropped. Versions are bumped, so workers rebuild from WEIGHTS.
    */
   grow(stage: GrowthStage): void {
-    const before = Object.fromEntries(Object.keys(this.family.phases).map((p) => [p, this.phaseNames(p)]));
+    const before = Object.fromEntries(Object.keys(this.family.phases).map((p) => [p, this.wireNames(p)]));
     const built = this.family.build(this.config.model, this.image, stage);
     const fresh: Record<string, NamedWeights> = {};
     for (const [net, model] of Object.entries(built)) {
@@ -155,7 +155,7 @@ export class MasterState {
       delete this.synced[net];
     }
     for (const phase of Object.keys(this.family.phases)) {
-      this.adam[phase] = carryAdam(this.adam[phase], before[phase], this.phaseNames(phase), this.phaseWeights(phase).map((w) => w.length));
+      this.adam[phase] = carryAdam(this.adam[phase], before[phase], this.wireNames(phase), this.phaseWeights(phase).map((w) => w.length));
     }
     if (this.ema) {
       const net = this.family.build(this.config.model, this.image, stage);

@@ -33,6 +33,8 @@ export const stageSchema = z.strictObject({
   fadeImages: images.default(0),
   stableImages: images.default(0),
   batchSize: positiveInt.max(65536).optional(),
+  /** Base learning rates of this stage, by phase (optimizer.<phase>.lr when absent); decay still applies. */
+  lr: z.partialRecord(z.enum(['D', 'G', 'VAE']), z.number().positive().max(1)).optional(),
 });
 export type StageConfig = z.infer<typeof stageSchema>;
 

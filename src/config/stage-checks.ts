@@ -20,6 +20,9 @@ export function checkStages(config: Config, source: string): void {
     if (i < stages.length - 1 && s.stableImages === 0 && i === 0) {
       throw new ConfigError(`${source}: stages[0].stableImages: the first stage trains some images (> 0) before the next fades in`);
     }
+    for (const phase of Object.keys(s.lr ?? {})) {
+      if (!config.optimizer[phase as 'D']) throw new ConfigError(`${source}: stages[${i}].lr.${phase}: this model has no ${phase} optimizer`);
+    }
     const b = s.batchSize ?? config.train.batchSize;
     if (b % config.train.microShards !== 0) {
       throw new ConfigError(`${source}: stages[${i}].batchSize ${b} is not divisible by train.microShards ${config.train.microShards}`, {

@@ -26,7 +26,8 @@ export interface StepPlan {
 export function schedule(step: number, config: Readonly<Config>): StepPlan {
   const family = modelFamily(config.model.family);
   const lr: Record<string, number> = {};
-  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = decayedLr(opt.lr, opt.decay, step, config.train.steps);
+  const stageLr = config.stages.length > 0 ? config.stages[stageAt(step, config)!.index].lr : undefined; // a stage's own base rates
+  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = decayedLr(stageLr?.[phase as 'D'] ?? opt.lr, opt.decay, step, config.train.steps);
   const stage = stageAt(step, config);
   if (family.kind === 'vae') return { rounds: [{ phase: 'VAE', tag: 'VAE', batch: step }], lr, ...(stage ? { stage } : {}) };
   const { nCritic: n, nGen } = config.train;

@@ -40,6 +40,13 @@ test('real batches start where the previous steps, at their own batch sizes, lef
   assert.equal('stage' in schedule(5, plain), false);
 });
 
+test('a stage may set its own base learning rates', () => {
+  const lr = loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'train.batchSize=8', 'optimizer={D: {lr: 0.001}, G: {lr: 0.002}}',
+    'stages=[{resolution: 7, stableImages: 16}, {resolution: 14, fadeImages: 8, lr: {G: 0.0005}}]']);
+  assert.deepEqual(schedule(1, lr).lr, { D: 0.001, G: 0.002 });
+  assert.deepEqual(schedule(2, lr).lr, { D: 0.001, G: 0.0005 });
+});
+
 test('bad stage lists are ConfigErrors naming the key', () => {
   const bad = (stages: string, extra: string[] = []) => () => loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'train.batchSize=8', `stages=${stages}`, ...extra]);
   const is = (re: RegExp) => (e: Error) => e instanceof ConfigError && re.test(e.message);
@@ -50,4 +57,5 @@ test('bad stage lists are ConfigErrors naming the key', () => {
   assert.throws(bad('[{resolution: 7, stableImages: 8}, {resolution: 14, fadeImages: 8}, {resolution: 28, fadeImages: 8}, {resolution: 56, fadeImages: 8}]'), is(/4 stages.*3 resolutions/));
   assert.throws(() => loadConfig(undefined, ['stages=[{resolution: 7, stableImages: 8}]']), is(/model.family 'mlp-gan' cannot grow/));
   assert.throws(bad('[{resolution: 7, stableImage: 8}]'), is(/stableImage/));
+  assert.throws(bad('[{resolution: 7, stableImages: 8, lr: {VAE: 0.1}}]'), is(/stages\[0\]\.lr\.VAE/));
 });

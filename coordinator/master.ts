@@ -161,7 +161,9 @@ export class MasterState {
       const net = this.family.build(this.config.model, this.image, stage);
       for (const [name, model] of Object.entries(net)) if (name !== 'G') model.dispose();
       this.ema.net.dispose();
-      this.ema = { weights: carryWeights(this.ema.weights, fresh.G), net: net.G, version: this.ema.version + 1, synced: -1 };
+      // Copies: G's new arrays are updated in place by Adam.
+      const initial = { ...fresh.G, values: fresh.G.values.map((v) => v.slice()) };
+      this.ema = { weights: carryWeights(this.ema.weights, initial), net: net.G, version: this.ema.version + 1, synced: -1 };
     }
     this.stage = stage;
   }

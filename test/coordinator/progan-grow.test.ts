@@ -110,3 +110,20 @@ test('a variable that joins Adam at step t is updated as by a fresh Adam (its ow
   }
   assert.deepEqual(w1, w2);
 });
+
+test('the EMA generator grows with G: kept weights keep their averages, new ones start at G\'s new values', () => {
+  const withEma = loadConfig(undefined, ['model.family=progan', 'model.channels=[6, 5, 4]', 'model.latentDim=8', 'loss=wasserstein', 'train.ema.decay=0.9']);
+  const master = MasterState.fresh(withEma, image, { resolution: 7, fading: false });
+  stepOnce(master);
+  const before = structuredClone(master.ema!.weights);
+  master.grow({ resolution: 14, fading: true });
+  const { weights } = master.ema!;
+  assert.deepEqual(weights.names, master.weights.G.names);
+  weights.names.forEach((name, i) => {
+    const k = before.names.indexOf(name);
+    assert.deepEqual(weights.values[i], k >= 0 ? before.values[k] : master.weights.G.values[i], name);
+    assert.notEqual(weights.values[i], master.weights.G.values[i], `${name}: the EMA holds its own copy`);
+  });
+  assert.deepEqual(master.sampleNets().G.weights.map((w) => w.originalName), weights.names);
+  master.dispose();
+});

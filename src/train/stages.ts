@@ -20,12 +20,8 @@ export interface Stage {
 
 interface Phase { stage: number; start: number; steps: number; fade: boolean }
 
-const phaseCache = new WeakMap<object, Phase[]>();
-
-/** The fade and stabilise phases of the stages, in steps, the last one open-ended. */
+/** The fade and stabilise phases of the stages, in steps, the last one open-ended (cheap: no cache to go stale). */
 function phases(config: Readonly<Config>): Phase[] {
-  const cached = phaseCache.get(config.stages);
-  if (cached) return cached;
   const out: Phase[] = [];
   let start = 0;
   config.stages.forEach((s, i) => {
@@ -37,7 +33,6 @@ function phases(config: Readonly<Config>): Phase[] {
     out.push({ stage: i, start, steps: stable, fade: false });
     start += stable;
   });
-  phaseCache.set(config.stages, out);
   return out;
 }
 

@@ -99,13 +99,9 @@ export function ganDObjective(r: Replica, task: ShardTask, inv: number): Out {
   if (config.gan.gp > 0) {
     const rng = new KeyedRandom(config.seed, task.step, task.tag, task.shard, 'gp-eps');
     const eps = tf.tensor1d(Float32Array.from({ length: task.count }, () => rng.uniform()));
-    // Progressive stages: images reach D upsampled k = H / resolution times and D pools them back, so the input
-    // gradient at full size is 1/k of the stage resolution's; D(k y) at y = x / k (exact: k is a power of 2)
-    // penalises the gradient norm at the stage's resolution, as the paper's does.
-    const stage = stageAt(task.step, config);
-    const k = stage ? real.shape[1] / stage.resolution : 1;
-    const penalty = k === 1 ? gradientPenaltySum(D, real, fake, eps) : gradientPenaltySum((y) => D(tf.mul(y, k)), tf.div(real, k), tf.div(fake, k), eps);
-    stats['gp/D'] = tf.mul(penalty, config.gan.gp * inv) as tf.Scalar;
+    // At a progressive stage the interpolates are full-size images (upsampled from the stage's resolution), as in
+    // the official ProGAN code, whose networks also meet every stage's images at the full resolution.
+    stats['gp/D'] = tf.mul(gradientPenaltySum(D, real, fake, eps), config.gan.gp * inv) as tf.Scalar;
     total = tf.add(total, stats['gp/D']);
   }
   if (config.gan.r1.gamma > 0 && config.gan.r1.every === 1) {

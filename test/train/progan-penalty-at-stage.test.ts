@@ -1,6 +1,6 @@
-// WGAN-GP at a progressive stage penalises the gradient norm at the stage's resolution, as the paper's does,
-// although images reach D at the full 28x28 (upsampled; D pools them back): the D round's gp/D equals the penalty
-// computed by hand on 7x7 interpolates of the pooled real digits and G's 7x7 output. Also checks the drift term.
+// WGAN-GP and the drift term at a progressive stage, by hand: the D round's gp/D equals the penalty on full-size
+// interpolates of the real digits pooled to 7x7 and G's 7x7 output, both upsampled back to 28x28 (as the official
+// ProGAN code, whose networks meet every stage's images at full resolution), and drift/D is epsilon D(x)^2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -18,7 +18,7 @@ import { ModelReplica } from '../../worker/replica.js';
 await initBackend('wasm');
 const data = await loadDataset({ source: 'mnist-embedded', split: 'train' });
 
-test('gp/D at the 7x7 stage is the penalty on 7x7 interpolates; drift/D is epsilon D(x)^2', () => {
+test('gp/D at the 7x7 stage is the penalty on upsampled 7x7 interpolates; drift/D is epsilon D(x)^2', () => {
   const config = loadConfig(undefined, ['model.family=progan', 'model.channels=[4, 4, 4]', 'model.latentDim=8', 'loss=wasserstein',
     'gan.gp=10', 'gan.drift=0.001', 'train.batchSize=4', 'train.microShards=2', 'stages=[{resolution: 7, stableImages: 400}, {resolution: 14, fadeImages: 8}]']);
   const master = MasterState.fresh(config, { height: 28, width: 28, channels: 1 }, growthAt(0, config));
@@ -36,8 +36,8 @@ test('gp/D at the 7x7 stage is the penalty on 7x7 interpolates; drift/D is epsil
     const rng = new KeyedRandom(config.seed, task.step, task.tag, task.shard, 'gp-eps');
     const e = tf.tensor4d([rng.uniform(), rng.uniform()], [2, 1, 1, 1]);
     const mixed = tf.add(tf.mul(e, real7), tf.mul(tf.sub(1, e), fake7)); // [2, 7, 7, 1]
-    const g = tf.grad((x: tf.Tensor) => tf.sum(D.apply(up4(x)) as tf.Tensor))(mixed);
-    const norms = tf.sqrt(tf.sum(tf.square(tf.reshape(g, [2, 49])), 1));
+    const g = tf.grad((x: tf.Tensor) => tf.sum(D.apply(x) as tf.Tensor))(up4(mixed)); // [2, 784]
+    const norms = tf.sqrt(tf.sum(tf.square(g), 1));
     const gp = tf.sum(tf.square(tf.sub(norms, 1))).dataSync()[0] * 10 / 4;
     const drift = tf.sum(tf.square(D.apply(up4(real7)) as tf.Tensor)).dataSync()[0] * 0.001 / 4;
     return { gp, drift };

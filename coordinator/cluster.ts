@@ -11,6 +11,7 @@ import { NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
 import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveServer } from '../src/protocol/curve.js';
 import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
+import { batchSizeAt } from '../src/train/stages.js';
 import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
 import { authorize } from './zap.js';
@@ -264,7 +265,7 @@ export class Cluster {
       await this.send(m, { type: 'WEIGHTS', run: this.runId, net, version: w.version }, w.tensors());
       m.sent[net] = w.version;
     }
-    const shardSize = this.opts.config.train.batchSize / this.opts.config.train.microShards;
+    const shardSize = batchSizeAt(order.step, this.opts.config) / this.opts.config.train.microShards;
     const tensors: WireTensor[] = [];
     if (order.shardImages) {
       for (const b of blocks) {

@@ -4,11 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { CheckpointData, LoadedCheckpoint, NamedArray } from '../src/checkpoint/index.js';
 import type { Config } from '../src/config/index.js';
 import { CheckpointError } from '../src/errors.js';
-import { initialWeights, modelFamily, readWeights, type ImageShape, type ModelFamily, type NamedWeights } from '../src/models/index.js';
+import { initialWeights, modelFamily, readWeights, type GrowthStage, type ImageShape, type ModelFamily, type NamedWeights } from '../src/models/index.js';
+import { setFadeAlpha } from '../src/models/layers/index.js';
 import type { WireTensor } from '../src/protocol/index.js';
 import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
 import { clipWeights, emaUpdate, regularizeGradients } from '../src/train/regularize.js';
 import { mergeState } from '../src/train/shard-state.js';
+import { carryAdam, carryWeights } from './grow.js';
 
 /** Name of the EMA generator in checkpoints (train.ema). */
 export const EMA_NET = 'G_ema';
@@ -23,20 +25,23 @@ export class MasterState {
   private synced: Record<string, number> = {};
   /** EMA of G's weights (train.ema.decay > 0) and the network that saves and samples them. */
   ema?: { weights: NamedWeights; net: tf.LayersModel; version: number; synced: number };
+  /** Progressive growing: the fade-in alpha the networks run at (set by the trainer from the schedule). */
+  alpha = 1;
 
-  private constructor(readonly config: Readonly<Config>, image: ImageShape) {
+  /** `stage`: the growth stage the networks are built for (progressive families; absent: full resolution). */
+  private constructor(readonly config: Readonly<Config>, private readonly image: ImageShape, public stage?: GrowthStage) {
     this.family = modelFamily(config.model.family);
-    this.nets = this.family.build(config.model, image);
+    this.nets = this.family.build(config.model, image, stage);
     if (config.train.ema.decay > 0 && this.family.kind === 'gan') {
-      const built = this.family.build(config.model, image);
+      const built = this.family.build(config.model, image, stage);
       for (const [net, model] of Object.entries(built)) if (net !== 'G') model.dispose();
       this.ema = { weights: { names: [], shapes: [], values: [] }, net: built.G, version: 0, synced: -1 };
     }
   }
 
   /** A new run: weights from the seed, fresh optimizer states, versions 0. */
-  static fresh(config: Readonly<Config>, image: ImageShape): MasterState {
-    const s = new MasterState(config, image);
+  static fresh(config: Readonly<Config>, image: ImageShape, stage?: GrowthStage): MasterState {
+    const s = new MasterState(config, image, stage);
     for (const [net, model] of Object.entries(s.nets)) {
       s.weights[net] = s.family.initialWeights
         ? s.family.initialWeights(model, net, config.seed, config.model)
@@ -50,8 +55,8 @@ export class MasterState {
 
   /** The exact state saved in a checkpoint. */
   static restore(config: Readonly<Config>, image: ImageShape, ckpt: LoadedCheckpoint): MasterState {
-    const s = new MasterState(config, image);
-    const meta = ckpt.meta as { versions?: Record<string, number>; adamSteps?: Record<string, number> };
+    const meta = ckpt.meta as { versions?: Record<string, number>; adamSteps?: Record<string, number>; growth?: GrowthStage; adamStarts?: Record<string, number[]> };
+    const s = new MasterState(config, image, meta.growth);
     for (const net of Object.keys(s.nets)) {
       const loaded = ckpt.networks[net];
       if (!loaded) throw new CheckpointError(`${ckpt.dir}: no network '${net}'`);
@@ -73,6 +78,7 @@ export class MasterState {
         t: meta.adamSteps?.[phase] ?? 0,
         m: arrays.slice(0, sizes.length).map((a) => a.data),
         v: arrays.slice(sizes.length).map((a) => a.data),
+        ...(meta.adamStarts?.[phase] ? { start: meta.adamStarts[phase] } : {}),
       };
     }
     return s;
@@ -126,6 +132,42 @@ export class MasterState {
     return stats;
   }
 
+  /** The names of the trainable weights a phase updates, in wire order (the order of its Adam state). */
+  wireNames(phase: string): string[] {
+    return this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].names[i]));
+  }
+
+  /**
+   * Progressive growing: rebuilds the networks for `stage`. Weights whose names survive keep their values and
+   * their Adam moments; new weights get their seed-keyed initial values and fresh moments (with their own bias
+   * correction); the faded-out path's weights are dropped. Versions are bumped, so workers rebuild from WEIGHTS.
+   */
+  grow(stage: GrowthStage): void {
+    const before = Object.fromEntries(Object.keys(this.family.phases).map((p) => [p, this.wireNames(p)]));
+    const built = this.family.build(this.config.model, this.image, stage);
+    const fresh: Record<string, NamedWeights> = {};
+    for (const [net, model] of Object.entries(built)) {
+      fresh[net] = this.family.initialWeights ? this.family.initialWeights(model, net, this.config.seed, this.config.model) : initialWeights(model, net, this.config.seed);
+      this.weights[net] = carryWeights(this.weights[net], fresh[net]);
+      this.nets[net].dispose();
+      this.nets[net] = model;
+      this.versions[net] += 1;
+      delete this.synced[net];
+    }
+    for (const phase of Object.keys(this.family.phases)) {
+      this.adam[phase] = carryAdam(this.adam[phase], before[phase], this.wireNames(phase), this.phaseWeights(phase).map((w) => w.length));
+    }
+    if (this.ema) {
+      const net = this.family.build(this.config.model, this.image, stage);
+      for (const [name, model] of Object.entries(net)) if (name !== 'G') model.dispose();
+      this.ema.net.dispose();
+      // Copies: G's new arrays are updated in place by Adam.
+      const initial = { ...fresh.G, values: fresh.G.values.map((v) => v.slice()) };
+      this.ema = { weights: carryWeights(this.ema.weights, initial), net: net.G, version: this.ema.version + 1, synced: -1 };
+    }
+    this.stage = stage;
+  }
+
   /** The networks samples are drawn from: G's EMA in place of G when train.ema is on. */
   sampleNets(): Record<string, tf.LayersModel> {
     const nets = this.models();
@@ -135,6 +177,7 @@ export class MasterState {
       tf.tidy(() => this.ema!.net.setWeights(w.values.map((v, i) => tf.tensor(v, w.shapes[i]))));
       this.ema.synced = this.ema.version;
     }
+    setFadeAlpha(this.ema.net, this.alpha);
     return { ...nets, G: this.ema.net };
   }
 
@@ -152,12 +195,14 @@ export class MasterState {
       tf.tidy(() => model.setWeights(w.values.map((v, i) => tf.tensor(v, w.shapes[i]))));
       this.synced[net] = this.versions[net];
     }
+    for (const model of Object.values(this.nets)) setFadeAlpha(model, this.alpha);
     return this.nets;
   }
 
   checkpoint(step: number, meta: Record<string, unknown>): CheckpointData {
     const state: Record<string, NamedArray[]> = {};
     const adamSteps: Record<string, number> = {};
+    const adamStarts: Record<string, number[]> = {};
     for (const [phase, adam] of Object.entries(this.adam)) {
       const names = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].names[i]));
       const shapes = this.family.phases[phase].updates.flatMap((net) => this.trainable(net).map((i) => this.weights[net].shapes[i]));
@@ -166,9 +211,11 @@ export class MasterState {
         ...adam.v.map((data, i) => ({ name: `${names[i]}/v`, shape: shapes[i], data })),
       ];
       adamSteps[phase] = adam.t;
+      if (adam.start) adamStarts[phase] = adam.start;
     }
+    const growth = this.stage ? { growth: { ...this.stage }, ...(Object.keys(adamStarts).length > 0 ? { adamStarts } : {}) } : {};
     const networks = this.ema ? { ...this.models(), [EMA_NET]: this.sampleNets().G } : this.models();
-    return { step, config: this.config, networks, state, meta: { ...meta, versions: { ...this.versions }, adamSteps } };
+    return { step, config: this.config, networks, state, meta: { ...meta, versions: { ...this.versions }, adamSteps, ...growth } };
   }
 
   dispose(): void {

@@ -15,6 +15,7 @@ import { EarlyStopper } from '../src/train/early-stop.js';
 import { addStats } from '../src/train/reduce.js';
 import { sampleImages } from '../src/train/sample.js';
 import { batchesBefore, schedule } from '../src/train/schedule.js';
+import { growthAt, samplesBefore, sameGrowth } from '../src/train/stages.js';
 import type { Cluster } from './cluster.js';
 import { MasterState } from './master.js';
 import type { WarmStartPlan } from '../src/pretrained/warm-start.js';
@@ -51,12 +52,10 @@ export interface TrainResult {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, run, cluster, data } = opts;
   const image = { height: data.height, width: data.width, channels: data.channels };
-  const fresh = (): MasterState => warmed(MasterState.fresh(config, image), opts.warm);
+  const fresh = (): MasterState => warmed(MasterState.fresh(config, image, growthAt(0, config)), opts.warm);
   let master = opts.resume ? MasterState.restore(config, image, opts.resume) : fresh();
   const { batchSize, microShards, steps } = config.train;
   const sampler = new Sampler({ seed: config.seed, count: data.count, batchSize, microShards });
-  const pixelsPer = data.height * data.width * data.channels;
-  const shardSize = batchSize / microShards;
   // Schedule and sampler are pure functions of the step; only the round counter (wire bookkeeping) is carried.
   let round = (opts.resume?.meta.round as number | undefined) ?? 0;
   let checkpoint = opts.resume?.dir ?? '';
@@ -71,12 +70,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     while (step < steps) {
       const t0 = performance.now();
       const plan = schedule(step, config);
+      // Progressive growing: the stage's networks (grown at a stage change) and its fade-in alpha and batch size.
+      const growth = growthAt(step, config);
+      if (!sameGrowth(growth, master.stage)) master.grow(growth!);
+      master.alpha = plan.stage?.alpha ?? 1;
+      const B = plan.stage?.batchSize ?? batchSize;
+      const shardSize = B / microShards;
       let stats: Record<string, number> = {};
       const time = { send: 0, wait: 0, reduce: 0, compute: 0, optim: 0 };
       try {
         for (const r of plan.rounds) {
-          const shardImages = r.batch >= 0 ? shardsOf(data, sampler, r.batch, microShards, shardSize * pixelsPer) : undefined;
-          const shardLabels = r.batch >= 0 && master.family.conditional ? labelsOf(data, sampler, r.batch, microShards) : undefined;
+          // Where the round's real batch starts in the sample stream (global batch number * B without stages).
+          const start = samplesBefore(step, config) + (r.batch - batchesBefore(step, config)) * B;
+          const shardImages = r.batch >= 0 ? shardsOf(data, sampler, start, microShards, shardSize) : undefined;
+          const shardLabels = r.batch >= 0 && master.family.conditional ? labelsOf(data, sampler, start, microShards, shardSize) : undefined;
           const weights = Object.fromEntries(
             Object.keys(master.nets).map((net) => [net, { version: master.versions[net], tensors: () => master.wire(net) }]),
           );
@@ -124,10 +131,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const seconds = (performance.now() - t0) / 1000;
       const line: Record<string, number> = {
         step: done,
-        epoch: (done * batchSize) / data.count,
+        epoch: samplesBefore(done, config) / (batchesBefore(1, config) * data.count),
         ...stats,
         ...Object.fromEntries(Object.entries(plan.lr).map(([k, v]) => [`lr/${k}`, v])),
-        'samples/s': batchSize / seconds,
+        'samples/s': B / seconds,
+        ...(plan.stage ? { 'stage/resolution': plan.stage.resolution, 'stage/alpha': plan.stage.alpha, 'stage/batchSize': B } : {}),
         'time/step_ms': seconds * 1000,
         'time/compute_ms': time.compute,
         'time/send_ms': time.send,
@@ -198,19 +206,19 @@ function warmed(master: MasterState, warm: WarmStartPlan | undefined): MasterSta
   return master;
 }
 
-/** Copies the images of every micro-shard of global batch `batch` into one buffer per shard. */
-function shardsOf(data: Dataset, sampler: Sampler, batch: number, shards: number, bytes: number): Uint8Array[] {
+/** Copies the images of every micro-shard of the batch at stream position `start` into one buffer per shard. */
+function shardsOf(data: Dataset, sampler: Sampler, start: number, shards: number, shardSize: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   const per = data.height * data.width * data.channels;
   for (let s = 0; s < shards; s++) {
-    const buf = new Uint8Array(bytes);
-    sampler.shard(batch, s).forEach((idx, j) => buf.set(data.pixels(idx), j * per));
+    const buf = new Uint8Array(shardSize * per);
+    sampler.range(start + s * shardSize, shardSize).forEach((idx, j) => buf.set(data.pixels(idx), j * per));
     out.push(buf);
   }
   return out;
 }
 
-/** The class labels of every micro-shard of global batch `batch` (conditional families). */
-function labelsOf(data: Dataset, sampler: Sampler, batch: number, shards: number): Uint8Array[] {
-  return Array.from({ length: shards }, (_, s) => Uint8Array.from(sampler.shard(batch, s), (idx) => data.label(idx)));
+/** The class labels of every micro-shard of the batch at stream position `start` (conditional families). */
+function labelsOf(data: Dataset, sampler: Sampler, start: number, shards: number, shardSize: number): Uint8Array[] {
+  return Array.from({ length: shards }, (_, s) => Uint8Array.from(sampler.range(start + s * shardSize, shardSize), (idx) => data.label(idx)));
 }

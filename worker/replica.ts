@@ -6,6 +6,8 @@ import { allFinite, type WireTensor } from '../src/protocol/index.js';
 import { NumericalError, ProtocolError } from '../src/errors.js';
 import { shardGradients, type Replica, type ShardTask } from '../src/train/shard-gradients.js';
 import { addInto, addStats, reduceNode, type Block } from '../src/train/reduce.js';
+import { setFadeAlpha } from '../src/models/layers/index.js';
+import { stageAt } from '../src/train/stages.js';
 
 export const MNIST_IMAGE: ImageShape = { height: 28, width: 28, channels: 1 };
 
@@ -21,8 +23,9 @@ export class ModelReplica {
 
   /** Replaces a network's weights; the tensors must match its weights by name, order and shape. */
   setWeights(net: string, version: number, tensors: readonly WireTensor[]): void {
+    if (!this.replica.nets[net]) throw new ProtocolError(`WEIGHTS for unknown network '${net}'`);
+    this.regrow(net, tensors);
     const model = this.replica.nets[net];
-    if (!model) throw new ProtocolError(`WEIGHTS for unknown network '${net}'`);
     const weights = model.weights;
     if (tensors.length !== weights.length) {
       throw new ProtocolError(`WEIGHTS ${net}: ${tensors.length} tensors, the network has ${weights.length}`);
@@ -38,6 +41,20 @@ export class ModelReplica {
   }
 
   /**
+   * Progressive growing: WEIGHTS whose names differ from the network's come from a grown master network; the
+   * network is rebuilt for the stage those names belong to (the checks in setWeights then hold as usual).
+   */
+  private regrow(net: string, tensors: readonly WireTensor[]): void {
+    const { family, config, image, nets } = this.replica;
+    const names = tensors.map((t) => t.name);
+    if (!family.stageOfWeights || names.join('\n') === nets[net].weights.map((w) => w.originalName).join('\n')) return;
+    const built = family.build(config.model, image ?? MNIST_IMAGE, family.stageOfWeights(net, names));
+    for (const [name, model] of Object.entries(built)) if (name !== net) model.dispose();
+    nets[net].dispose();
+    nets[net] = built[net];
+  }
+
+  /**
    * Computes the gradient sum of one block of shards, pre-reduced along the fixed tree (DESIGN.md §3), with
    * the block's statistics summed in the same order. `yieldEvery` lets timers (heartbeats) run between shards.
    */
@@ -49,6 +66,9 @@ export class ModelReplica {
     const leaves = new Map<number, { grads: Float32Array[]; stats: Record<string, number> }>();
     for (let s = block.lo; s < block.lo + block.n; s++) {
       const t = task(s);
+      // Fade-in alpha of the step's stage: a pure function of the step (src/train/stages.ts), as on the coordinator.
+      const alpha = stageAt(t.step, this.replica.config)?.alpha ?? 1;
+      for (const model of Object.values(this.replica.nets)) setFadeAlpha(model, alpha);
       const leaf = shardGradients(this.replica, t);
       this.poison?.(t, leaf.grads);
       this.checkFinite(t, leaf);

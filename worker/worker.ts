@@ -11,6 +11,7 @@ import { GanymedeError, NumericalError, ProtocolError, WorkerError } from '../sr
 import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
+import { batchSizeAt } from '../src/train/stages.js';
 import { MNIST_IMAGE, ModelReplica } from './replica.js';
 
 export interface WorkerOptions {
@@ -225,7 +226,8 @@ export class Worker {
     const pixels = new Map(tensors.map((t) => [t.name, t]));
     const usesData = replica.replica.family.phases[header.phase]?.usesData;
     if (usesData === undefined) throw new ProtocolError(`WORK round ${header.round}: unknown phase '${header.phase}'`);
-    const { batchSize, microShards } = replica.replica.config.train;
+    const { microShards } = replica.replica.config.train;
+    const batchSize = batchSizeAt(header.step, replica.replica.config); // a stage's own, under progressive growing
     if (header.shardSize !== batchSize / microShards) throw new ProtocolError(`WORK round ${header.round}: shardSize ${header.shardSize}, the run's is ${batchSize / microShards}`);
     const outside = header.blocks.find((b) => b.lo + b.n > microShards);
     if (outside) throw new ProtocolError(`WORK round ${header.round}: block ${outside.lo}:${outside.n} is outside the ${microShards} micro-shards`);

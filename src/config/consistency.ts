@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import type { Config } from './schema.js';
 import { LOSSES } from '../losses/registry.js';
 import { checkTechniques } from './technique-checks.js';
+import { checkStages } from './stage-checks.js';
 
 /** The families that are VAEs (one VAE round per step); the rest are GANs. */
 const VAE_FAMILIES: readonly string[] = ['mlp-vae', 'conv-vae'];
@@ -32,6 +33,7 @@ export function checkConsistency(config: Config, source: string): void {
     throw new ConfigError(`${source}: loss: '${config.loss}' does not fit model.family '${config.model.family}' (allowed: ${allowed.join(', ')})`);
   }
   checkTechniques(config, source);
+  checkStages(config, source);
   const needed = phasesOf(config);
   for (const phase of needed) {
     if (!config.optimizer[phase]) throw new ConfigError(`${source}: optimizer.${phase}: missing (the model needs ${needed.join(', ')})`);

@@ -44,6 +44,8 @@ export const ganSchema = z.strictObject({
   /** WGAN-GP (Gulrajani et al. 2017): lambda of E[(||grad D(x^)|| - 1)^2] at random interpolates; 0 = off, 10 usual. */
   gp: nonNegative.default(0),
   /** R1 (Mescheder et al. 2018): gamma/2 E[||grad D(x)||^2] on real data; `every` k > 1 runs it lazily as its own round. */
+  /** ProGAN's drift term (Karras et al. 2018 §A.1): epsilon * E[D(x)^2] on real data keeps D's scores near 0; 0 = off. */
+  drift: nonNegative.default(0),
   r1: z.strictObject({ gamma: nonNegative.default(0), every: positiveInt.max(1000).default(1) }).prefault({}),
   /** G's objective: the adversarial loss, or feature matching (Salimans et al. 2016) on D's last hidden features. */
   generatorLoss: z.enum(['adversarial', 'feature-matching']).default('adversarial'),

@@ -68,6 +68,16 @@ export class Sampler {
     return this.indices(batchIndex * this.batchSize + shard * this.shardSize, this.shardSize);
   }
 
+  /**
+   * The n dataset indices at global positions start .. start + n - 1 of the endless stream: how runs whose
+   * batch size changes between stages (src/train/stages.ts) read their batches.
+   */
+  range(start: number, n: number): Uint32Array {
+    this.checkIndex('start', start);
+    this.checkIndex('n', n);
+    return this.indices(start, n);
+  }
+
   /** The order in which epoch `epoch` visits the dataset: a permutation of 0..count-1 (a copy). */
   epochOrder(epoch: number): Uint32Array {
     this.checkIndex('epoch', epoch);

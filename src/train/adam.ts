@@ -9,6 +9,11 @@ export interface AdamState {
   t: number;
   m: Float32Array[];
   v: Float32Array[];
+  /**
+   * Progressive growing: the value of t when each variable joined (0 for the first ones), so a variable added
+   * by growing starts with its own bias correction, as PyTorch's per-parameter step counts do. Absent: all 0.
+   */
+  start?: number[];
 }
 
 export function adamInit(sizes: readonly number[]): AdamState {
@@ -23,11 +28,13 @@ export function adamInit(sizes: readonly number[]): AdamState {
 export function adamStep(weights: Float32Array[], grads: readonly Float32Array[], state: AdamState, cfg: Pick<AdamConfig, 'lr' | 'beta1' | 'beta2' | 'eps'>, lr = cfg.lr): void {
   state.t += 1;
   const { beta1: b1, beta2: b2, eps } = cfg;
-  const stepSize = lr / (1 - b1 ** state.t);
-  const sqrtC2 = Math.sqrt(1 - b2 ** state.t);
+  const stepSizeAll = lr / (1 - b1 ** state.t);
+  const sqrtC2All = Math.sqrt(1 - b2 ** state.t);
   const a1 = 1 - b1;
   const a2 = 1 - b2;
   for (let k = 0; k < weights.length; k++) {
+    const t = state.t - (state.start?.[k] ?? 0);
+    const [stepSize, sqrtC2] = t === state.t ? [stepSizeAll, sqrtC2All] : [lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
     const w = weights[k];
     const g = grads[k];
     const m = state.m[k];

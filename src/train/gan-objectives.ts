@@ -10,6 +10,8 @@ import { KeyedRandom } from '../rng.js';
 import { diffAugment } from './diff-augment.js';
 import type { Replica, ShardTask } from './shard-gradients.js';
 import { normal, pixels } from './shard-inputs.js';
+import { stageImages } from './stage-images.js';
+import { stageAt } from './stages.js';
 
 /** Tag of the lazy R1 round (src/train/schedule.ts): phase D, the penalty only. */
 export const DREG_TAG = 'Dreg';
@@ -21,7 +23,9 @@ const MNIST: ImageShape = { height: 28, width: 28, channels: 1 };
 /** The shard's real images in [-1, 1], [b, H, W, C]. */
 function realImages(r: Replica, task: ShardTask): tf.Tensor4D {
   const { height, width, channels } = r.image ?? MNIST;
-  return tf.reshape(pixels(task, 1 / 127.5, -1), [task.count, height, width, channels]);
+  const x: tf.Tensor4D = tf.reshape(pixels(task, 1 / 127.5, -1), [task.count, height, width, channels]);
+  const stage = stageAt(task.step, r.config); // progressive growing: pooled to the stage's resolution, faded
+  return stage ? stageImages(x, stage) : x;
 }
 
 /** G(z) as images [b, H, W, C], z keyed by (seed, step, tag, shard, 'z'). */
@@ -95,12 +99,19 @@ export function ganDObjective(r: Replica, task: ShardTask, inv: number): Out {
   if (config.gan.gp > 0) {
     const rng = new KeyedRandom(config.seed, task.step, task.tag, task.shard, 'gp-eps');
     const eps = tf.tensor1d(Float32Array.from({ length: task.count }, () => rng.uniform()));
+    // At a progressive stage the interpolates are full-size images (upsampled from the stage's resolution), as in
+    // the official ProGAN code, whose networks also meet every stage's images at the full resolution.
     stats['gp/D'] = tf.mul(gradientPenaltySum(D, real, fake, eps), config.gan.gp * inv) as tf.Scalar;
     total = tf.add(total, stats['gp/D']);
   }
   if (config.gan.r1.gamma > 0 && config.gan.r1.every === 1) {
     stats['r1/D'] = tf.mul(r1PenaltySum(D, real), (config.gan.r1.gamma / 2) * inv) as tf.Scalar;
     total = tf.add(total, stats['r1/D']);
+  }
+  if (config.gan.drift > 0) {
+    // ProGAN's drift term (Karras et al. 2018 §A.1): epsilon * D(x)^2 on real data.
+    stats['drift/D'] = tf.mul(tf.sum(tf.square(rOut)), config.gan.drift * inv) as tf.Scalar;
+    total = tf.add(total, stats['drift/D']);
   }
   if (total !== adversarial) stats['loss/D/adv'] = adversarial as tf.Scalar;
   stats['loss/D'] = total;

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { modelFamily } from '../models/index.js';
 import { DREG_TAG } from './gan-objectives.js';
 import { decayedLr } from './lr-decay.js';
+import { stageAt, type Stage } from './stages.js';
 
 export interface Round {
   /** The phase whose objective the round optimises: 'D', 'G' or 'VAE'. */
@@ -17,14 +18,18 @@ export interface Round {
 export interface StepPlan {
   rounds: Round[];
   lr: Record<string, number>;
+  /** Progressive growing: the step's resolution, fade-in alpha and batch size (absent without config.stages). */
+  stage?: Stage;
 }
 
 /** The rounds and learning rates of `step` (0-based). */
 export function schedule(step: number, config: Readonly<Config>): StepPlan {
   const family = modelFamily(config.model.family);
   const lr: Record<string, number> = {};
-  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = decayedLr(opt.lr, opt.decay, step, config.train.steps);
-  if (family.kind === 'vae') return { rounds: [{ phase: 'VAE', tag: 'VAE', batch: step }], lr };
+  const stageLr = config.stages.length > 0 ? config.stages[stageAt(step, config)!.index].lr : undefined; // a stage's own base rates
+  for (const [phase, opt] of Object.entries(config.optimizer)) if (opt) lr[phase] = decayedLr(stageLr?.[phase as 'D'] ?? opt.lr, opt.decay, step, config.train.steps);
+  const stage = stageAt(step, config);
+  if (family.kind === 'vae') return { rounds: [{ phase: 'VAE', tag: 'VAE', batch: step }], lr, ...(stage ? { stage } : {}) };
   const { nCritic: n, nGen } = config.train;
   const rounds: Round[] = [];
   for (let k = 0; k < n; k++) rounds.push({ phase: 'D', tag: `D${k}`, batch: step * n + k });
@@ -34,7 +39,7 @@ export function schedule(step: number, config: Readonly<Config>): StepPlan {
   // Feature matching compares with real features: G's rounds reuse the step's last real batch.
   const gBatch = config.gan.generatorLoss === 'feature-matching' ? step * n + n - 1 : -1;
   for (let k = 0; k < nGen; k++) rounds.push({ phase: 'G', tag: nGen === 1 ? 'G' : `G${k}`, batch: gBatch });
-  return { rounds, lr };
+  return { rounds, lr, ...(stage ? { stage } : {}) };
 }
 
 /** Real batches consumed by steps [0, step): where the sampler stands at the start of `step`. */

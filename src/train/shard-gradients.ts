@@ -10,6 +10,7 @@ import { inShard, ShardContext } from '../models/layers/shard-context.js';
 import { stateContributions } from './shard-state.js';
 import { reconstructionSum } from '../losses/gaussian-decoder.js';
 import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
+import { batchSizeAt } from './stages.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -76,14 +77,14 @@ function objectiveOf(phase: string, replica: Replica): Objective {
 
 /** The shard's share of the batch loss as a tensor (for oracle tests and evaluation). */
 export function shardLoss(replica: Replica, task: ShardTask): tf.Scalar {
-  return objectiveOf(task.phase, replica)(replica, task, 1 / replica.config.train.batchSize).loss;
+  return objectiveOf(task.phase, replica)(replica, task, 1 / batchSizeAt(task.step, replica.config)).loss;
 }
 
 /** Computes one shard's gradients and statistics; leaves no tensor behind. */
 export function shardGradients(replica: Replica, task: ShardTask): ShardGradients {
   const objective = objectiveOf(task.phase, replica);
   const vars = phaseVariables(replica, task.phase);
-  const inv = 1 / replica.config.train.batchSize;
+  const inv = 1 / batchSizeAt(task.step, replica.config); // the stage's B under progressive growing
   // Statistics are read inside the taped function: engine.gradients disposes everything f made but its result.
   const stats: Record<string, number> = {};
   // Layers train, draw keyed masks and record their state updates inside the shard's context.

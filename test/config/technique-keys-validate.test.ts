@@ -16,7 +16,7 @@ test('the defaults switch every technique off', () => {
   const c = loadConfig(undefined);
   assert.deepEqual(
     { ...c.gan, r1: { ...c.gan.r1 } },
-    { realLabel: 1, labelFlip: 0, weightClip: 0, gp: 0, r1: { gamma: 0, every: 1 }, generatorLoss: 'adversarial', diffAugment: [] },
+    { realLabel: 1, labelFlip: 0, weightClip: 0, gp: 0, drift: 0, r1: { gamma: 0, every: 1 }, generatorLoss: 'adversarial', diffAugment: [] },
   );
   assert.equal(c.train.nGen, 1);
   assert.equal(c.train.ema.decay, 0);

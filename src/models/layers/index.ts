@@ -8,3 +8,4 @@ export { Upsample2x, AvgPool2x, GlobalSumPool } from './resample.js';
 export { SelfAttention } from './self-attention.js';
 export { ConditionalBatchNorm, Projection } from './conditional.js';
 export { initialWeightsBy, type InitRule } from './init.js';
+export { EqualizedLayer, PixelNorm, MinibatchStddev, FadeIn, UpsampleBy, AvgPoolBy, setFadeAlpha, heScale } from './progressive.js';

@@ -5,6 +5,7 @@ import { DATASET_SOURCES } from '../data/registry.js';
 import { LOSSES } from '../losses/registry.js';
 import { ganSchema, OPTIMIZER_TECHNIQUES, TRAIN_TECHNIQUES } from './techniques.js';
 import { cganSchema, convVaeSchema, dcganSchema, resnetGanSchema, saganSchema } from './conv-models.js';
+import { freezeSchema } from './freeze.js';
 
 // Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
 const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
@@ -88,6 +89,8 @@ export const configSchema = z.strictObject({
       ...TRAIN_TECHNIQUES,
     })
     .prefault({}),
+  /** Layers left untrained (fine-tuning, FreezeD): `freeze: { D: { firstBlocks: 2 } }` or layer names (src/config/freeze.ts). */
+  freeze: freezeSchema,
   /** Sample-quality metrics during training (src/metrics/during-training.ts), written to metrics.jsonl. */
   eval: z
     .strictObject({

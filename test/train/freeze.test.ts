@@ -106,3 +106,17 @@ test('a frozen DCGAN round: no gradient, wire bytes or Adam state for frozen wei
   }
   [plain, master, replica].forEach((x) => x.dispose());
 });
+
+test('the FreezeD recipe freezes D_fc0 and D_fc1 of the seed D, and matches the plain fine-tune recipe otherwise', () => {
+  const configs = path.resolve(import.meta.dirname, '../../../configs');
+  const freezed = loadConfig(path.join(configs, 'finetune-fashion-freezed.yaml'));
+  const plain = loadConfig(path.join(configs, 'finetune-fashion.yaml'));
+  checkFreeze(freezed, image, 'finetune-fashion-freezed.yaml');
+  const master = MasterState.fresh(freezed, image);
+  const trained = (m: MasterState) => m.phaseWeights('D').reduce((a, w) => a + w.length, 0);
+  const full = MasterState.fresh(plain, image);
+  assert.equal(trained(full) - trained(master), 784 * 1024 + 1024 + 1024 * 512 + 512); // D_fc0 and D_fc1
+  assert.equal(master.phaseWeights('G').length, full.phaseWeights('G').length); // G trains in full
+  assert.deepEqual({ ...freezed, name: '', freeze: {} }, { ...plain, name: '', freeze: {} });
+  [master, full].forEach((m) => m.dispose());
+});

@@ -1,9 +1,10 @@
 // Frozen layers (config `freeze`; FreezeD, Mo et al. 2020): which weights of a network training leaves alone.
 // A frozen weight gets no gradient on the workers, no Adam state on the coordinator and no bytes in GRADS.
-// A frozen layer's state (BatchNorm running statistics, spectral norm's u) is frozen with it, as Keras does for a
-// layer with trainable = False: the layer keeps computing with batch statistics in training mode, but nothing it
-// records is sent or merged, so every weight of a frozen layer stays byte-identical. With the first blocks frozen
-// (the usual case) the inputs of a frozen layer do not change either, so its running statistics stay valid.
+// A frozen layer's state (BatchNorm running statistics, spectral norm's u) is frozen with it: in training the layer
+// still normalises with batch statistics (as PyTorch's with requires_grad off), but nothing it records is sent or
+// merged (as Keras' running statistics of a layer with trainable = False), so every weight of a frozen layer stays
+// byte-identical. With the first blocks frozen (the usual case) a frozen layer's inputs do not change either, so
+// its running statistics stay valid.
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/index.js';
 import type { FreezeSpec } from '../config/freeze.js';

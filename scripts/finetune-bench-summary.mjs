@@ -2,6 +2,7 @@
 // the first step at which each reaches the FID that training from scratch ends with, the mean losses per window,
 // and two charts (fid.png, loss-G.png) in the bench folder. Needs the built dist/ (npx tsc).
 //   node scripts/finetune-bench-summary.mjs [runs/bench-finetune]
+/* global process, console */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineChart, renderSvg, svgToPng } from '../dist/src/report/charts.js';

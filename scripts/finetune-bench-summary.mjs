@@ -13,13 +13,14 @@ const rows = Object.fromEntries(variants.map((v) => [v, readFileSync(path.join(r
 const metric = (v, name) => rows[v].filter((r) => r.metric === name).map((r) => [r.step, r.value]);
 const steps = (v, key) => rows[v].filter((r) => r.metric === undefined && Number.isFinite(r[key])).map((r) => [r.step, r[key]]);
 
-console.log(`| variant | ${metric(variants[0], 'fid').map(([s]) => `FID @${s}`).join(' | ')} | last KID | last precision / recall |`);
-console.log(`|---|${metric(variants[0], 'fid').map(() => '---').join('|')}|---|---|`);
+const evals = [...new Set(variants.flatMap((v) => metric(v, 'fid').map(([s]) => s)))].sort((a, b) => a - b);
+console.log(`| variant | ${evals.map((s) => `FID @${s}`).join(' | ')} | last KID | last precision / recall |`);
+console.log(`|---|${evals.map(() => '---').join('|')}|---|---|`);
 for (const v of variants) {
   const kid = metric(v, 'kid').at(-1);
   const p = metric(v, 'precision').at(-1);
   const r = metric(v, 'recall').at(-1);
-  console.log(`| ${v} | ${metric(v, 'fid').map(([, f]) => f.toFixed(1)).join(' | ')} | ${kid ? kid[1].toFixed(1) : '-'} | ${p ? p[1].toFixed(3) : '-'} / ${r ? r[1].toFixed(3) : '-'} |`);
+  console.log(`| ${v} | ${evals.map((s) => metric(v, 'fid').find(([t]) => t === s)?.[1].toFixed(1) ?? '-').join(' | ')} | ${kid ? kid[1].toFixed(1) : '-'} | ${p ? p[1].toFixed(3) : '-'} / ${r ? r[1].toFixed(3) : '-'} |`);
 }
 const target = metric('scratch', 'fid').at(-1);
 if (target) {

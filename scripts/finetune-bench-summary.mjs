@@ -39,6 +39,7 @@ for (const v of variants) {
   console.log(`  ${v}: D ${mean('loss/D')} | G ${mean('loss/G')}`);
 }
 const fidChart = lineChart('FID on Fashion-MNIST (1,000 samples vs test split)', variants.map((v) => ({ name: v, points: metric(v, 'fid') })), { yTitle: 'FID' });
+fidChart.mark = { ...fidChart.mark, point: true }; // a few evaluations: show each, even a variant's first alone
 writeFileSync(path.join(root, 'fid.png'), svgToPng(await renderSvg(fidChart)));
 const lossChart = lineChart('loss/G', variants.map((v) => ({ name: v, points: steps(v, 'loss/G') })), { yTitle: 'loss/G', maxPoints: 40 });
 writeFileSync(path.join(root, 'loss-G.png'), svgToPng(await renderSvg(lossChart)));

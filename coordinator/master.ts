@@ -11,6 +11,7 @@ import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
 import { clipWeights, emaUpdate, regularizeGradients } from '../src/train/regularize.js';
 import { mergeState } from '../src/train/shard-state.js';
 import { carryAdam, carryWeights } from './grow.js';
+import { checkFreezeNets, frozenWeights } from '../src/train/freeze.js';
 
 /** Name of the EMA generator in checkpoints (train.ema). */
 export const EMA_NET = 'G_ema';
@@ -32,6 +33,7 @@ export class MasterState {
   private constructor(readonly config: Readonly<Config>, private readonly image: ImageShape, public stage?: GrowthStage) {
     this.family = modelFamily(config.model.family);
     this.nets = this.family.build(config.model, image, stage);
+    checkFreezeNets(config, this.nets);
     if (config.train.ema.decay > 0 && this.family.kind === 'gan') {
       const built = this.family.build(config.model, image, stage);
       for (const [net, model] of Object.entries(built)) if (net !== 'G') model.dispose();
@@ -84,9 +86,16 @@ export class MasterState {
     return s;
   }
 
-  /** Indices (in `weights` order) of a network's trainable weights; the rest is state (BatchNorm, SN u). */
+  /** Indices (in `weights` order) of a network's trainable weights, less frozen ones (config.freeze: no Adam state). */
   private trainable(net: string): number[] {
-    return this.nets[net].weights.flatMap((w, i) => (w.trainable ? [i] : []));
+    const frozen = frozenWeights(this.config, net, this.nets[net]);
+    return this.nets[net].weights.flatMap((w, i) => (w.trainable && !frozen.has(w.originalName) ? [i] : []));
+  }
+
+  /** Indices of a network's state weights (BatchNorm, SN u) that rounds update: those of frozen layers stay as they are. */
+  private state(net: string): number[] {
+    const frozen = frozenWeights(this.config, net, this.nets[net]);
+    return this.nets[net].weights.flatMap((w, i) => (!w.trainable && !frozen.has(w.originalName) ? [i] : []));
   }
 
   /** The trainable weight arrays a phase updates, in wire order (networks in phase order, each in `weights` order). */
@@ -97,7 +106,7 @@ export class MasterState {
   /** Sizes of what a round's GRADS carry: the phase's gradients, then its networks' state (shard-state.ts). */
   wireSizes(phase: string): number[] {
     const nets = this.family.phases[phase].updates;
-    const state = nets.flatMap((net) => this.nets[net].weights.flatMap((w, i) => (w.trainable ? [] : [this.weights[net].values[i].length])));
+    const state = nets.flatMap((net) => this.state(net).map((i) => this.weights[net].values[i].length));
     return [...this.phaseWeights(phase).map((w) => w.length), ...state];
   }
 
@@ -117,8 +126,8 @@ export class MasterState {
     const updates = this.family.phases[phase].updates;
     let k = weights.length;
     for (const net of updates) {
-      const n = this.nets[net].weights.length - this.trainable(net).length;
-      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n));
+      const n = this.state(net).length;
+      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n), frozenWeights(this.config, net, this.nets[net]));
       k += n;
     }
     const { weightClip } = this.config.gan;

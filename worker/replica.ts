@@ -8,6 +8,8 @@ import { shardGradients, type Replica, type ShardTask } from '../src/train/shard
 import { addInto, addStats, reduceNode, type Block } from '../src/train/reduce.js';
 import { setFadeAlpha } from '../src/models/layers/index.js';
 import { stageAt } from '../src/train/stages.js';
+import { frozenWeights } from '../src/train/freeze.js';
+import { stateVariables } from '../src/train/shard-state.js';
 
 export const MNIST_IMAGE: ImageShape = { height: 28, width: 28, channels: 1 };
 
@@ -82,6 +84,20 @@ export class ModelReplica {
       (lo, n) => (n === 1 ? leaves.get(lo) : undefined),
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }), // leaves are ours
     );
+  }
+
+  /**
+   * Names of the tensors a phase's GRADS carry, in order: `g/<weight>` per gradient (frozen weights have none),
+   * then `s/<weight>` per state value (shard-state.ts; none for frozen layers).
+   */
+  gradNames(phase: string): string[] {
+    const { family, nets, config } = this.replica;
+    const updates = family.phases[phase].updates;
+    const frozen = (net: string) => frozenWeights(config, net, nets[net]);
+    return [
+      ...updates.flatMap((net) => nets[net].trainableWeights.filter((w) => !frozen(net).has(w.originalName)).map((w) => `g/${w.originalName}`)),
+      ...updates.flatMap((net) => stateVariables(nets[net], frozen(net)).map((w) => `s/${w.originalName}`)),
+    ];
   }
 
   /** A test hook that may corrupt a shard's gradient (fault injection; see worker.ts). */

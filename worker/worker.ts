@@ -254,7 +254,8 @@ export class Worker {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
       });
-      const grads: WireTensor[] = result.grads.map((data, i) => ({ name: `g/${i}`, dtype: 'float32', shape: [data.length], data }));
+      const names = replica.gradNames(header.phase); // g/<weight> and s/<weight>: what each tensor is, on the wire
+      const grads: WireTensor[] = result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },
         grads,

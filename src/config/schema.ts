@@ -6,6 +6,7 @@ import { LOSSES } from '../losses/registry.js';
 import { ganSchema, OPTIMIZER_TECHNIQUES, TRAIN_TECHNIQUES } from './techniques.js';
 import { cganSchema, convVaeSchema, dcganSchema, resnetGanSchema, saganSchema } from './conv-models.js';
 import { proganSchema, stagesSchema } from './progressive.js';
+import { freezeSchema } from './freeze.js';
 
 // Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
 const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
@@ -91,6 +92,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Progressive growing's stages (src/config/progressive.ts, src/train/stages.ts); empty: no growing. */
   stages: stagesSchema,
+  /** Layers left untrained (fine-tuning, FreezeD): `freeze: { D: { firstBlocks: 2 } }` or layer names (src/config/freeze.ts). */
+  freeze: freezeSchema,
   /** Sample-quality metrics during training (src/metrics/during-training.ts), written to metrics.jsonl. */
   eval: z
     .strictObject({

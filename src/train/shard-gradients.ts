@@ -11,6 +11,7 @@ import { stateContributions } from './shard-state.js';
 import { reconstructionSum } from '../losses/gaussian-decoder.js';
 import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
 import { batchSizeAt } from './stages.js';
+import { frozenWeights } from './freeze.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -46,7 +47,10 @@ export interface Replica {
  */
 export function phaseVariables(replica: Replica, phase: string): tf.Variable[] {
   const spec = replica.family.phases[phase];
-  return spec.updates.flatMap((net) => replica.nets[net].trainableWeights.map((w) => w.read() as tf.Variable));
+  return spec.updates.flatMap((net) => {
+    const frozen = frozenWeights(replica.config, net, replica.nets[net]); // config.freeze: no gradient, no wire bytes
+    return replica.nets[net].trainableWeights.filter((w) => !frozen.has(w.originalName)).map((w) => w.read() as tf.Variable);
+  });
 }
 
 type Objective = (r: Replica, task: ShardTask, inv: number) => { loss: tf.Scalar; stats: Record<string, tf.Scalar> };
@@ -101,7 +105,8 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
   const grads = tensors.map((t) => new Float32Array(t.dataSync()));
   tf.dispose(tensors);
-  const nets = replica.family.phases[task.phase].updates.map((net) => replica.nets[net]);
-  grads.push(...stateContributions(nets, ctx, replica.config.train.microShards));
+  const updates = replica.family.phases[task.phase].updates;
+  const frozen = updates.map((net) => frozenWeights(replica.config, net, replica.nets[net]));
+  grads.push(...stateContributions(updates.map((net) => replica.nets[net]), ctx, replica.config.train.microShards, frozen));
   return { grads, stats };
 }

@@ -7,15 +7,19 @@
 import type * as tf from '@tensorflow/tfjs';
 import { isStateful, type ShardContext } from '../models/layers/shard-context.js';
 
-/** The non-trainable weights of a network, in `model.weights` order. */
-export function stateVariables(model: tf.LayersModel): tf.LayerVariable[] {
-  return model.weights.filter((w) => !w.trainable);
+/** The non-trainable weights of a network, in `model.weights` order, less those of frozen layers (src/train/freeze.ts). */
+export function stateVariables(model: tf.LayersModel, frozen: ReadonlySet<string> = NONE): tf.LayerVariable[] {
+  return model.weights.filter((w) => !w.trainable && !frozen.has(w.originalName));
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** The shard's contribution for every state variable of `nets` (in order): recorded mean / microShards. */
-export function stateContributions(nets: readonly tf.LayersModel[], ctx: ShardContext, microShards: number): Float32Array<ArrayBuffer>[] {
-  return nets.flatMap((model) =>
-    stateVariables(model).map((v) => {
+export function stateContributions(
+  nets: readonly tf.LayersModel[], ctx: ShardContext, microShards: number, frozen: readonly ReadonlySet<string>[] = [],
+): Float32Array<ArrayBuffer>[] {
+  return nets.flatMap((model, n) =>
+    stateVariables(model, frozen[n]).map((v) => {
       const value = ctx.mean(v);
       if (!value) throw new Error(`state ${v.originalName} of ${model.name} was not updated by this round's forward pass`);
       for (let i = 0; i < value.length; i++) value[i] /= microShards;
@@ -25,10 +29,10 @@ export function stateContributions(nets: readonly tf.LayersModel[], ctx: ShardCo
 }
 
 /** Merges reduced batch values into a network's state, in place; `values` are its weights in `model.weights` order. */
-export function mergeState(model: tf.LayersModel, values: Float32Array[], batch: readonly Float32Array[]): void {
+export function mergeState(model: tf.LayersModel, values: Float32Array[], batch: readonly Float32Array[], frozen: ReadonlySet<string> = NONE): void {
   let k = 0;
   model.weights.forEach((w, i) => {
-    if (w.trainable) return;
+    if (w.trainable || frozen.has(w.originalName)) return;
     const layer = model.layers.find((l) => l.weights.includes(w));
     if (!isStateful(layer)) throw new Error(`state ${w.originalName}: its layer has no merge rule`);
     layer.mergeState(w.originalName.slice(w.originalName.lastIndexOf('/') + 1), values[i], batch[k++]);

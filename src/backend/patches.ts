@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterPatch } from './conv2d-backprop-filter-patch.js';
 import { conv2DBackpropInputPatch } from './conv2d-backprop-input-patch.js';
+import { identitySharePatch } from './identity-share-patch.js';
 import { WASM, wasmKernel } from './kernel-util.js';
 import { openblasFusedMatMulPatch, openblasMatMulPatch } from './openblas-matmul-patch.js';
 import type { KernelPatch } from './patch.js';
@@ -12,6 +13,7 @@ export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
   openblasFusedMatMulPatch, // likewise, else fused-matmul
   conv2DBackpropFilterPatch,
   conv2DBackpropInputPatch,
+  identitySharePatch, // no copy for the tensors the engine saves for backward
 ]);
 
 /** Stock configs of the kernels currently patched (undefined: wasm had none), by kernel name. */

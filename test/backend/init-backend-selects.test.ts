@@ -14,7 +14,7 @@ test('auto picks wasm with patches and names the missing native packages', async
   assert.match(choice.reason, openblasStatus().ok ? /native OpenBLAS matMul \(OpenBLAS/ : /native OpenBLAS off/);
   // The OpenBLAS patches replace the explicit-transpose ones when the native addon is built (scripts/build-native.mjs).
   const matmul = openblasStatus().ok ? ['openblas-matmul', 'openblas-fused-matmul'] : ['matmul-transpose', 'fused-matmul'];
-  assert.deepEqual(choice.patches, [...matmul, 'conv2d-backprop-filter', 'conv2d-backprop-input']);
+  assert.deepEqual(choice.patches, [...matmul, 'conv2d-backprop-filter', 'conv2d-backprop-input', 'identity-share']);
   assert.deepEqual(choice.patches, WASM_PATCHES.map((p) => p.name));
 });
 

@@ -34,6 +34,8 @@ export interface OpenblasAddon {
   ): void;
   /** OpenBLAS build, core type and thread count, e.g. "OpenBLAS 0.3.21 ... SkylakeX ..., threads 1". */
   config(): string;
+  /** One Adam step over one tensor in place, bit-identical to src/train/adam.ts's loop (absent in older builds). */
+  adam?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, a1: number, b2: number, a2: number, stepSize: number, sqrtC2: number, eps: number): void;
 }
 
 /** The addon, or why it is not used. */

@@ -11,6 +11,7 @@ import { GanymedeError, NumericalError, ProtocolError, WorkerError } from '../sr
 import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
+import { ErrorFeedback } from '../src/train/error-feedback.js';
 import { MNIST_IMAGE, ModelReplica } from './replica.js';
 
 export interface WorkerOptions {
@@ -45,6 +46,8 @@ export class Worker {
   private failure?: Error;
   private leaving?: string;
   private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
+  /** Residuals of bfloat16 gradient compression (cluster.gradientCompression), by round tag and block. */
+  private readonly feedback = new ErrorFeedback();
 
   constructor(private readonly opts: WorkerOptions) {
     const curve = opts.curve;
@@ -252,7 +255,9 @@ export class Worker {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
       });
-      const grads: WireTensor[] = result.grads.map((data, i) => ({ name: `g/${i}`, dtype: 'float32', shape: [data.length], data }));
+      const grads: WireTensor[] = replica.replica.config.cluster.gradientCompression === 'bf16'
+        ? this.feedback.compress(`${header.tag}:${block.lo}:${block.n}`, result.grads).map((data, i) => ({ name: `g/${i}`, dtype: 'bfloat16', shape: [data.length], data }))
+        : result.grads.map((data, i) => ({ name: `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },
         grads,

@@ -142,7 +142,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 
 // One Adam step over one tensor, bit-identical to adamStep's JS loop in src/train/adam.ts: the same double
 // expressions in the same order (JS numbers are doubles; the value of `m[i] = ...` is the unrounded double),
-// each stored value rounded to float as a Float32Array store does. No FMA contraction (binding.gyp:
+// each stored value rounded to float as a Float32Array store does. Vectorised (-O3 -fno-math-errno: sqrt and
+// division stay IEEE-exact per lane); no FMA contraction (binding.gyp:
 // -ffp-contract=off), so the bits do not depend on the compiler or the CPU.
 napi_value Adam(napi_env env, napi_callback_info info) {
   constexpr size_t kArgs = 11;

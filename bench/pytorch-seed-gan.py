@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # The PyTorch peer of `ganymede bench step` (issue 10): the seed GAN's training step (PyTorch-GAN's gan.py MLP
 # GAN: G z[100] -> 256 -> 512 -> 1024 -> 784 tanh, D 784 -> 1024 -> 512 -> 256 -> 1 logit, LeakyReLU 0.2,
 # non-saturating BCE from logits, Adam 2e-4 (0.5, 0.999)), batch 64: one D update on real + fake, then one G

@@ -4,7 +4,7 @@
     {
       "target_name": "gemm",
       "sources": ["gemm.cc", "conv.cc"],
-      "cflags_cc": ["-O2", "-std=c++17", "<!@(pkg-config --cflags openblas 2>/dev/null || true)"],
+      "cflags_cc": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-std=c++17", "<!@(pkg-config --cflags openblas 2>/dev/null || true)"],
       "libraries": ["<!@(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)", "-ldl"]
     }
   ]

@@ -14,12 +14,14 @@
 //        act, alpha)                    // 0 linear, 1 relu, 2 relu6, 3 leakyrelu(alpha)
 //   config(): string                    // OpenBLAS build and thread count, for logs
 //   conv(...)                           // NHWC conv2d and its two gradients: see conv.cc
+//   adam(w, g, m, v: Float32Array, b1, a1, b2, a2, stepSize, sqrtC2, eps)   // src/train/adam.ts's loop, in place
 // Every range is checked against heap.byteLength; a bad call throws RangeError/TypeError, never writes.
 #include <node_api.h>
 
 #include <cblas.h>
 #include <dlfcn.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -141,6 +143,56 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// One Adam step over one tensor, bit-identical to adamStep's JS loop in src/train/adam.ts: the same double
+// expressions in the same order (JS numbers are doubles; the value of `m[i] = ...` is the unrounded double),
+// each stored value rounded to float as a Float32Array store does. Vectorised (-O3 -fno-math-errno: sqrt and
+// division stay IEEE-exact per lane); no FMA contraction (binding.gyp:
+// -ffp-contract=off), so the bits do not depend on the compiler or the CPU.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  constexpr size_t kArgs = 11;
+  size_t argc = kArgs;
+  napi_value argv[kArgs];
+  if (!Check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "adam: bad call")) return nullptr;
+  if (argc != kArgs) {
+    napi_throw_type_error(env, nullptr, "adam: expected 11 arguments");
+    return nullptr;
+  }
+  float *arr[4] = {nullptr, nullptr, nullptr, nullptr};
+  size_t len[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 4; i++) {
+    bool isTyped = false;
+    napi_is_typedarray(env, argv[i], &isTyped);
+    napi_typedarray_type type;
+    void *data = nullptr;
+    if (!isTyped || !Check(env, napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, nullptr, nullptr), "adam: unreadable array") ||
+        type != napi_float32_array) {
+      napi_throw_type_error(env, nullptr, "adam: w, g, m and v must be Float32Arrays");
+      return nullptr;
+    }
+    arr[i] = static_cast<float *>(data);
+  }
+  if (len[1] != len[0] || len[2] != len[0] || len[3] != len[0]) {
+    napi_throw_range_error(env, nullptr, "adam: w, g, m and v must have the same length");
+    return nullptr;
+  }
+  double c[7];
+  for (int i = 0; i < 7; i++) {
+    if (!Check(env, napi_get_value_double(env, argv[4 + i], &c[i]), "adam: coefficients must be numbers")) return nullptr;
+  }
+  const double b1 = c[0], a1 = c[1], b2 = c[2], a2 = c[3], stepSize = c[4], sqrtC2 = c[5], eps = c[6];
+  float *w = arr[0], *m = arr[2], *v = arr[3];
+  const float *g = arr[1];
+  for (size_t i = 0; i < len[0]; i++) {
+    const double gi = g[i];
+    const double mi = b1 * static_cast<double>(m[i]) + a1 * gi;
+    m[i] = static_cast<float>(mi);
+    const double vi = b2 * static_cast<double>(v[i]) + a2 * gi * gi;
+    v[i] = static_cast<float>(vi);
+    w[i] = static_cast<float>(static_cast<double>(w[i]) - (stepSize * mi) / (std::sqrt(vi) / sqrtC2 + eps));
+  }
+  return nullptr;
+}
+
 napi_value Config(napi_env env, napi_callback_info) {
   std::string text = "CBLAS (not OpenBLAS)";
   if (auto get = Symbol<GetConfig>("openblas_get_config")) text = get();  // "OpenBLAS 0.3.21 ... <core> ..."
@@ -156,6 +208,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"config", nullptr, Config, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   DefineConv(env, exports);  // conv(): conv2d and its gradients (conv.cc)

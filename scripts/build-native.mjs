@@ -71,7 +71,7 @@ function buildWithGxx(nodeDir) {
   const cflags = pkgConfig('--cflags') ?? [];
   const libs = pkgConfig('--libs') ?? ['-lopenblas'];
   return run('g++', [
-    '-O2', '-std=c++17', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=gemm',
+    '-O3', '-ffp-contract=off', '-fno-math-errno', '-std=c++17', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=gemm',
     `-I${path.join(nodeDir, 'include', 'node')}`, ...cflags,
     path.join(nativeDir, 'gemm.cc'), path.join(nativeDir, 'conv.cc'), '-o', output, ...libs, '-ldl',
   ]);

@@ -12,6 +12,7 @@ import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type O
 import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
 import { batchSizeAt } from '../src/train/stages.js';
+import { ErrorFeedback } from '../src/train/error-feedback.js';
 import { MNIST_IMAGE, ModelReplica } from './replica.js';
 
 export interface WorkerOptions {
@@ -46,6 +47,8 @@ export class Worker {
   private failure?: Error;
   private leaving?: string;
   private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
+  /** Residuals of bfloat16 gradient compression (cluster.gradientCompression), by round tag and block. */
+  private readonly feedback = new ErrorFeedback();
 
   constructor(private readonly opts: WorkerOptions) {
     const curve = opts.curve;
@@ -255,7 +258,9 @@ export class Worker {
         throw err;
       });
       const names = replica.gradNames(header.phase); // g/<weight> and s/<weight>: what each tensor is, on the wire
-      const grads: WireTensor[] = result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));
+      const grads: WireTensor[] = replica.replica.config.cluster.gradientCompression === 'bf16'
+        ? this.feedback.compress(`${header.tag}:${block.lo}:${block.n}`, result.grads).map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'bfloat16', shape: [data.length], data }))
+        : result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },
         grads,

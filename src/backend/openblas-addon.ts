@@ -46,6 +46,8 @@ export interface OpenblasAddon {
     yOff: number,
     ...geometryBiasActAlpha: number[]
   ): void;
+  /** One Adam step over one tensor in place, bit-identical to src/train/adam.ts's loop (absent in older builds). */
+  adam?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, a1: number, b2: number, a2: number, stepSize: number, sqrtC2: number, eps: number): void;
 }
 
 /** The addon, or why it is not used. */

@@ -1,5 +1,6 @@
 // The wasm kernel patches, registered from one explicit list; each is checked against cpu in test/backend/.
 import * as tf from '@tensorflow/tfjs';
+import { identitySharePatch } from './identity-share-patch.js';
 import { WASM, wasmKernel } from './kernel-util.js';
 import {
   openblasConv2DBackpropFilterPatch,
@@ -18,6 +19,7 @@ export const WASM_PATCHES: readonly KernelPatch[] = Object.freeze([
   openblasConv2DBackpropInputPatch, // likewise, else conv2d-backprop-input
   openblasConv2DPatch, // native when built, else XNNPACK's stock kernel (not patched)
   openblasFusedConv2DPatch, // likewise
+  identitySharePatch, // no copy for the tensors the engine saves for backward
 ]);
 
 /** The patches applied on this machine (the native ones only when the addon is built). */

@@ -137,6 +137,11 @@ export const configSchema = z.strictObject({
       maxRestarts: z.number().int().min(0).max(10_000).default(3),
       /** Largest accepted ZeroMQ message, bytes. */
       maxMessageBytes: positiveInt.default(512 * 1024 * 1024),
+      /**
+       * Gradients from workers as bfloat16 with error feedback (half the bytes): 'none' (default) or 'bf16'.
+       * Breaks byte-identity across worker counts (docs/benchmarks.md).
+       */
+      gradientCompression: z.enum(['none', 'bf16']).default('none'),
     })
     .prefault({}),
 });

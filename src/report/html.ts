@@ -2,6 +2,7 @@
 // network) with the config, curves, sample grids over time, metrics table, cluster timeline and checkpoints.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchmarksSection } from './bench-section.js';
 import { renderSvg, svgToPng } from './charts.js';
 import { metricCharts, timelineCharts, type NamedChart } from './curves.js';
 import type { RunData, SampleGrid } from './run-data.js';
@@ -86,7 +87,7 @@ async function charts(list: NamedChart[]): Promise<string> {
   return list.map((c, i) => `<div class="chart" id="${c.id}">${svgs[i]}</div>`).join('');
 }
 
-const CSS = `body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
+export const CSS = `body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}h3{font-size:15px}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #eee;padding:4px}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
@@ -125,6 +126,7 @@ export async function reportHtml(run: RunData, opts: ReportOptions = {}): Promis
 <h2 id="timeline">Cluster timeline</h2><p>Each bar is one block of micro-shards of one round on one worker: grey from sending the work until the worker's compute began (wire and queueing), coloured while it computed. Dashed lines: joins (green), failures and lost workers (red), leaves (blue), suspects (orange), speculative copies (purple), pauses (brown).</p>
 <div class="charts">${await charts(timeline)}</div>${timelineEvents(run.timeline)}
 <h2 id="checkpoints">Checkpoints</h2>${checkpointsTable(run)}
+${await benchmarksSection(run.dir)}
 <h2 id="config">Config</h2><pre>${esc(run.configYaml)}</pre>
 </body></html>
 `;

@@ -12,6 +12,7 @@ import { reconstructionSum } from '../losses/gaussian-decoder.js';
 import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
 import { batchSizeAt } from './stages.js';
 import { frozenWeights } from './freeze.js';
+import { ownedFloat32 } from '../backend/owned-data.js';
 
 /** One micro-shard of one round. `x` holds the shard's images as uint8 [count, H, W, C] when the phase uses data. */
 export interface ShardTask {
@@ -103,7 +104,7 @@ export function shardGradients(replica: Replica, task: ShardTask): ShardGradient
     return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
   }));
   // Copied out after tidy: tidy walks its result, and walking large typed arrays element by element is slow.
-  const grads = tensors.map((t) => new Float32Array(t.dataSync()));
+  const grads = tensors.map(ownedFloat32);
   tf.dispose(tensors);
   const updates = replica.family.phases[task.phase].updates;
   const frozen = updates.map((net) => frozenWeights(replica.config, net, replica.nets[net]));

@@ -19,7 +19,7 @@ test('auto picks wasm with patches and names the missing native packages', async
   const conv = nativeConvAvailable()
     ? ['openblas-conv2d-backprop-filter', 'openblas-conv2d-backprop-input', 'openblas-conv2d', 'openblas-fused-conv2d']
     : ['conv2d-backprop-filter', 'conv2d-backprop-input'];
-  assert.deepEqual(choice.patches, [...matmul, ...conv]);
+  assert.deepEqual(choice.patches, [...matmul, ...conv, 'identity-share']);
   assert.deepEqual(choice.patches, WASM_PATCHES.filter((p) => p.available?.() ?? true).map((p) => p.name));
 });
 

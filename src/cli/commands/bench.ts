@@ -13,6 +13,7 @@ import { RunDir } from '../../../coordinator/run-dir.js';
 import { initBackend } from '../../backend/index.js';
 import { benchComm, type CommRow } from '../../bench/comm.js';
 import { matMulPeakGflops, stepFlops } from '../../bench/flops.js';
+import { writeBenchPlots, type BenchResult } from '../../bench/plots.js';
 import { fitAlphaBeta, project } from '../../bench/projection.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { modelFamily } from '../../models/index.js';
@@ -72,12 +73,16 @@ async function measure(s: Scenario, warmup: number, sets: string[], file?: strin
   };
 }
 
-function save(file: string, value: unknown): void {
+/** Writes the JSON and, next to it, its plots (SVG + PNG); returns the plot files. */
+async function save(file: string, value: BenchResult): Promise<string[]> {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileSync(path.resolve(file), JSON.stringify(value, null, 2));
+  return writeBenchPlots(path.resolve(file), value);
 }
 
-const machine = () => ({ cpus: os.cpus().length, model: os.cpus()[0]?.model, date: new Date().toISOString() });
+const wrote = (out: string, plots: string[]) => `wrote ${out} and ${plots.length / 2} plot(s): ${plots.filter((f) => f.endsWith('.png')).map((f) => path.basename(f)).join(', ')}\n`;
+
+const machine = () => ({ cpus: os.cpus().length, model: os.cpus()[0]?.model, date: new Date().toISOString(), loadavg: os.loadavg() });
 const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
 
 function scenarioOf(b: string, workers: number, steps: number): Scenario {
@@ -100,7 +105,7 @@ async function peakOf(s: Scenario): Promise<number> {
 export function registerBench(y: Argv) {
   return y.command(
     'bench [scenario]',
-    'benchmarks: step | scaling | comm | projection (each prints a table and writes JSON)',
+    'benchmarks: step | scaling | comm | projection (each prints a table, writes JSON and draws plots next to it)',
     (c) =>
       c
         .positional('scenario', { type: 'string', default: 'step', choices: ['step', 'scaling', 'comm', 'projection'] })
@@ -127,14 +132,14 @@ export function registerBench(y: Argv) {
         const sizes = list(args.sizes).map(Number);
         if (sizes.some((n) => !Number.isFinite(n) || n < 4 || n > 1e9)) throw new UsageError(`--sizes ${args.sizes}: byte counts from 4 to 1e9 expected`);
         const comm = await benchComm({ transports: args.scenario === 'comm' ? ['ipc', 'tcp'] : ['tcp'], sizes, repeats: args.repeats });
-        if (args.scenario === 'comm') return reportComm(comm, out, args.json, say);
+        if (args.scenario === 'comm') return await reportComm(comm, out, args.json, say);
         const fit = fitAlphaBeta(comm);
         const config = loadConfig(args.config, sets);
         const gradBytes = 4 * Object.values(stepWeights(config)).reduce((a, b) => a + b, 0);
         const computeMs = args.computeMs ?? (await measure(scenarioOf('wasm', 1, 10), 2, sets, args.config)).computeMs;
         const rows = project({ alphaMs: fit.alphaMs, gradBytes, computeMs, workers: [8, 16, 32, 64, 128, 256], linksGbit: [10, 25, 100] });
-        const result = { kind: 'model, not a measurement', formula: 'see src/bench/projection.ts', fit, gradBytes, computeMs, machine: machine(), rows };
-        save(out, result);
+        const result = { bench: 'projection' as const, kind: 'model, not a measurement', formula: 'see src/bench/projection.ts', fit, gradBytes, computeMs, machine: machine(), rows };
+        const plots = await save(out, result as unknown as BenchResult);
         if (args.json) return void process.stdout.write(`${JSON.stringify(result)}\n`);
         say(`MODEL (alpha-beta fitted to tcp round trips here: alpha ${fit.alphaMs.toFixed(3)} ms, ${(fit.beta / 1e9).toFixed(2)} GB/s; ` +
           `W = ${(gradBytes / 1e6).toFixed(1)} MB of gradients; compute ${computeMs.toFixed(1)} ms per worker step, weak scaling, no overlap)\n`);
@@ -142,7 +147,7 @@ export function registerBench(y: Argv) {
           say(`${String(r.workers).padStart(4)} workers  ${String(r.linkGbit).padStart(3)} Gbit  ${r.topology.padEnd(5)} comm ${r.commMs.toFixed(1).padStart(8)} ms  ` +
             `step ${r.stepMs.toFixed(1).padStart(8)} ms  efficiency ${(100 * r.efficiency).toFixed(0).padStart(3)}%\n`);
         }
-        return void say(`wrote ${out}\n`);
+        return void say(wrote(out, plots));
       }
       const cores = os.cpus().length;
       const backends = list(args.backends ?? (args.scenario === 'step' ? 'wasm,wasm-noblas,wasm-stock,cpu' : 'wasm'));
@@ -166,13 +171,13 @@ export function registerBench(y: Argv) {
           );
         }
       }
-      const result = { scenario: args.scenario, mode: args.scenario === 'scaling' ? args.mode : undefined, machine: machine(), rows };
-      save(out, result);
+      const result = { bench: args.scenario as 'step', scenario: args.scenario, mode: args.scenario === 'scaling' ? args.mode : undefined, machine: machine(), rows };
+      const plots = await save(out, result as unknown as BenchResult);
       if (args.json) {
         const best = rows.reduce((a, r) => (r.samplesPerSec > a.samplesPerSec ? r : a));
         return void process.stdout.write(`${JSON.stringify({ ...best, rows })}\n`);
       }
-      say(`(${cores} cores here)\nwrote ${out}\n`);
+      say(`(${cores} cores here)\n${wrote(out, plots)}`);
     },
   );
 }
@@ -192,17 +197,17 @@ function stepWeights(config: Readonly<Config>): Record<string, number> {
   }
 }
 
-function reportComm(rows: CommRow[], out: string, json: boolean, say: (t: string) => void): void {
+async function reportComm(rows: CommRow[], out: string, json: boolean, say: (t: string) => void): Promise<void> {
   const withRaw = rows.map((r) => {
     const raw = rows.find((x) => x.transport === r.transport && x.mode === 'raw' && x.bytes === r.bytes);
     return { ...r, vsRaw: raw ? r.rttMs / raw.rttMs : 1 };
   });
-  const result = { machine: machine(), rows: withRaw };
-  save(out, result);
+  const result = { bench: 'comm' as const, machine: machine(), rows: withRaw };
+  const plots = await save(out, result as unknown as BenchResult);
   if (json) return void process.stdout.write(`${JSON.stringify(result)}\n`);
   for (const r of withRaw.filter((x) => x.mode === 'protocol')) {
     say(`${r.transport}  ${(r.bytes / 1e6).toFixed(2).padStart(8)} MB  protocol rtt ${r.rttMs.toFixed(2).padStart(8)} ms  ` +
       `${(r.bytesPerSec / 1e9).toFixed(2).padStart(6)} GB/s  = ${r.vsRaw.toFixed(2)}x raw ZeroMQ\n`);
   }
-  say(`wrote ${out}\n`);
+  say(wrote(out, plots));
 }

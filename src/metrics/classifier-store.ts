@@ -21,10 +21,16 @@ export interface ClassifierInfo {
   batchSize: number;
   lr: number;
   shift: number;
+  /** Random rotation, degrees (absent in classifiers made before it existed). */
+  rotate?: number;
+  /** Dropout rate on the features while training (absent: none). */
+  dropout?: number;
   seed: number;
   backend: string;
   /** The command that reproduces the weights. */
   command: string;
+  /** When the weights come from an earlier recipe than today's `classifier train`: which, and from which commit. */
+  recipe?: string;
   /** sha256(model.json || weights.bin), first 16 hex digits. */
   hash: string;
 }

@@ -9,9 +9,11 @@ export const FEATURE_LAYER = 'clf_features';
 export const FEATURE_DIM = 128;
 
 /**
- * LeNet-5's shape with ReLU: conv5x5(16, valid) ReLU, avgpool 2 -> conv3x3(32, valid) ReLU, avgpool 2 -> dense 128 ReLU
- * (features) -> dense classes (logits); about 0.6 M multiply-adds per image. The second conv is 3x3, not 5x5: its input
- * gradient runs through wasm's slow Conv2DBackpropInput (TFJS-NOTES.md), which dominated a training step at 5x5. Average pooling rather than max: the wasm MaxPoolGrad is wrong for some shapes (TFJS-NOTES.md).
+ * LeNet-5's shape, widened (the usual "LeNet with 32/64 filters" MNIST baseline): conv5x5(32, valid) ReLU, avgpool 2
+ * -> conv5x5(64, valid) ReLU, avgpool 2 -> dense 128 ReLU (the features, FEATURE_DIM) -> dense classes (logits);
+ * about 3.9 M multiply-adds per image. Dropout on the features is applied by the trainer (classifier-train.ts), keyed,
+ * so the saved model is the inference graph. Average pooling rather than max: the wasm MaxPoolGrad is wrong for some
+ * shapes (TFJS-NOTES.md). The 5x5 input gradient of the second conv runs through our Conv2DBackpropInput patch.
  */
 export function buildClassifier(image: ImageShape, classes: number): tf.LayersModel {
   const model = tf.sequential({ name: 'classifier' });
@@ -20,11 +22,11 @@ export function buildClassifier(image: ImageShape, classes: number): tf.LayersMo
       filters, kernelSize, padding: 'valid', activation: 'relu', name, kernelInitializer: 'zeros',
       ...(first ? { inputShape: [image.height, image.width, image.channels] } : {}),
     });
-  model.add(conv(16, 5, 'clf_conv0', true)); // [B, 24, 24, 16]
-  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool0' })); // [B, 12, 12, 16]
-  model.add(conv(32, 3, 'clf_conv1', false)); // [B, 10, 10, 32]
-  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool1' })); // [B, 5, 5, 32]
-  model.add(tf.layers.flatten({ name: 'clf_flat' })); // [B, 800]
+  model.add(conv(32, 5, 'clf_conv0', true)); // [B, 24, 24, 32]
+  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool0' })); // [B, 12, 12, 32]
+  model.add(conv(64, 5, 'clf_conv1', false)); // [B, 8, 8, 64]
+  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool1' })); // [B, 4, 4, 64]
+  model.add(tf.layers.flatten({ name: 'clf_flat' })); // [B, 1024]
   model.add(tf.layers.dense({ units: FEATURE_DIM, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: 'zeros' })); // [B, 128]
   model.add(tf.layers.dense({ units: classes, name: 'clf_logits', kernelInitializer: 'zeros' })); // [B, classes]
   return model;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { loadDataset, type Dataset, type DatasetSource } from '../data/index.js';
 import { loadClassifier, type LoadedClassifier } from './classifier-store.js';
-import { evaluateModel, type MetricRecord } from './evaluate.js';
+import { evaluateModel, type EvalOptions, type MetricRecord } from './evaluate.js';
 
 /** The shipped classifier of a dataset source: full MNIST is measured with the embedded-MNIST classifier unless it has its own. */
 export async function classifierFor(source: string): Promise<LoadedClassifier> {
@@ -16,6 +16,15 @@ export async function classifierFor(source: string): Promise<LoadedClassifier> {
     if (source === 'mnist') return loadClassifier('mnist-embedded');
     throw err;
   }
+}
+
+/** Key of the generated z stream of the evaluation at `step` (so that it can be recomputed from a checkpoint). */
+export const evalKey = (step: number): string => `step-${step}`;
+
+/** The evaluation options of a run's `eval` section. */
+export function evalOptionsOf(config: Readonly<Config>): EvalOptions {
+  const e = config.eval;
+  return { n: e.n, kidSubsets: e.kidSubsets, kidSubsetSize: e.kidSubsetSize, prK: 3, isSplits: 10, iwaeK: e.iwaeK, seed: config.seed };
 }
 
 export interface EvalVerdict {
@@ -62,12 +71,17 @@ export class TrainingEvaluator {
     return step % this.config.eval.every === 0;
   }
 
+  /**
+   * The metrics of `nets` at `step`. The trainer passes the sampling networks (coordinator/master.ts sampleNets): with
+   * train.ema on, G is G's EMA, as in StudioGAN; the records then say `generator: 'G_ema'`.
+   */
   evaluate(step: number, nets: Record<string, tf.LayersModel>): EvalVerdict {
     const e = this.config.eval;
+    const ema = this.config.train.ema.decay > 0 && nets.G !== undefined;
     const records = evaluateModel({
-      config: this.config, nets, ref: this.ref, dataDir: this.config.data.dir, classifier: this.classifier, key: `step-${step}`,
-      options: { n: e.n, kidSubsets: e.kidSubsets, kidSubsetSize: e.kidSubsetSize, prK: 3, isSplits: 10, iwaeK: e.iwaeK, seed: this.config.seed },
-    });
+      config: this.config, nets, ref: this.ref, dataDir: this.config.data.dir, classifier: this.classifier, key: evalKey(step),
+      options: evalOptionsOf(this.config),
+    }).map((r) => (ema ? { ...r, generator: 'G_ema' } : r));
     const fid = records.find((r) => r.metric === 'fid')?.value;
     const best = fid !== undefined && fid < this.bestFid;
     if (best) {

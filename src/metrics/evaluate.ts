@@ -39,6 +39,8 @@ export interface EvalOptions {
   isSplits: number;
   /** Importance samples of the VAE NLL; 0 skips it. */
   iwaeK: number;
+  /** Reference images of the IWAE NLL: every (count/iwaeN)-th one, so all classes stay in (default: all). */
+  iwaeN?: number;
   seed: number;
 }
 
@@ -100,11 +102,17 @@ export function evaluateModel(e: ModelEvalInput): MetricRecord[] {
     const base = { n: parts.n, ref: e.ref.split };
     records.push({ metric: 'elbo', value: parts.elbo, ...base }, { metric: 'elbo/rec', value: parts.rec, ...base }, { metric: 'elbo/kl', value: parts.kl, ...base });
     if (e.options.iwaeK > 0) {
-      const nll = iwaeNll(e.config, e.nets, e.ref, e.options.iwaeK);
-      records.push({ metric: 'nll/iwae', value: nll.nll, ...base, k: nll.k });
+      const nll = iwaeNll(e.config, e.nets, e.ref, e.options.iwaeK, 'test', 2500, spreadIndices(e.ref.count, e.options.iwaeN));
+      records.push({ metric: 'nll/iwae', value: nll.nll, ...base, n: nll.n, k: nll.k });
     }
   }
   return records;
+}
+
+/** n indices spread evenly over 0..count-1 (floor(j count / n)); all of them without n or when n >= count. */
+export function spreadIndices(count: number, n?: number): number[] | undefined {
+  if (n === undefined || n >= count) return undefined;
+  return Array.from({ length: n }, (_, j) => Math.floor((j * count) / n));
 }
 
 /** The floor: n real training images (a keyed random subset) against the reference split. */

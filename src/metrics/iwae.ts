@@ -47,13 +47,15 @@ function logMeanExp(w: Float32Array | Float64Array, k: number): number {
 
 /**
  * The IWAE estimate of the test negative log-likelihood, nats per sample, with k importance samples per image
- * (k = 1 gives the ELBO in expectation). Draws are keyed by (seed, 'iwae', key, image).
+ * (k = 1 gives the ELBO in expectation). Draws are keyed by (seed, 'iwae', key, image index), so a subset
+ * (`indices`, default all images) gives each image the same estimate as the full set does.
  */
-export function iwaeNll(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, data: Dataset, k: number, key: string | number = 'test', chunk = 2500): { nll: number; k: number; n: number } {
+export function iwaeNll(config: Readonly<Config>, nets: Record<string, tf.LayersModel>, data: Dataset, k: number, key: string | number = 'test', chunk = 2500, indices?: readonly number[]): { nll: number; k: number; n: number } {
   const latent = (config.model as MlpVaeConfig).latentDim;
   const per = data.height * data.width * data.channels;
   let total = 0;
-  for (let i = 0; i < data.count; i++) {
+  const which = indices ?? Array.from({ length: data.count }, (_, i) => i);
+  for (const i of which) {
     const x = pixelsOf(data, i, 1);
     const [mu, logvar] = tf.tidy(() => (nets.encoder.predict(tf.tensor2d(x, [1, per])) as tf.Tensor[]).map((t) => t.dataSync()));
     const eps = new KeyedRandom(config.seed, 'iwae', key, i).normal(k * latent);
@@ -82,5 +84,5 @@ export function iwaeNll(config: Readonly<Config>, nets: Record<string, tf.Layers
     }
     total -= logMeanExp(logW, k);
   }
-  return { nll: total / data.count, k, n: data.count };
+  return { nll: total / which.length, k, n: which.length };
 }

@@ -18,8 +18,10 @@ export function registerClassifier(y: Argv) {
       .option('dir', { type: 'string', describe: 'folder of the IDX files (mnist, fashion-mnist)' })
       .option('epochs', { type: 'number', default: d.epochs })
       .option('batch-size', { type: 'number', default: d.batchSize })
-      .option('lr', { type: 'number', default: d.lr, describe: 'Adam learning rate (divided by 10 for the last quarter of the epochs)' })
+      .option('lr', { type: 'number', default: d.lr, describe: 'Adam learning rate (decays along a cosine to 0 over the run)' })
       .option('shift', { type: 'number', default: d.shift, describe: 'random translation, pixels (0: none)' })
+      .option('rotate', { type: 'number', default: d.rotate, describe: 'random rotation, degrees either way (0: none)' })
+      .option('dropout', { type: 'number', default: d.dropout, describe: 'dropout rate on the feature layer while training (0: none)' })
       .option('seed', { type: 'number', default: d.seed })
       .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
       .option('out', { type: 'string', describe: 'folder to write (default: src/metrics/classifiers/<dataset>, the shipped one)' })
@@ -30,6 +32,8 @@ export function registerClassifier(y: Argv) {
       if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k}: a whole number${k === 'seed' || k === 'shift' ? ' of at least 0' : ' of at least 1'}`);
     }
     if (!(args.lr > 0 && args.lr < 1)) throw new UsageError(`--lr ${args.lr}: between 0 and 1`);
+    if (!(args.rotate >= 0 && args.rotate <= 180)) throw new UsageError(`--rotate ${args.rotate}: degrees between 0 and 180`);
+    if (!(args.dropout >= 0 && args.dropout < 1)) throw new UsageError(`--dropout ${args.dropout}: at least 0 and below 1`);
     const out = args.out ?? shippedClassifierDir(args.dataset);
     if (existsSync(path.join(out, 'classifier.json')) && !args.force) {
       throw new UsageError(`${out} already holds a classifier; nothing was written`, { hint: 'add --force to replace it, or choose another --out' });
@@ -39,7 +43,7 @@ export function registerClassifier(y: Argv) {
     const train = await loadDataset({ ...spec, split: 'train' });
     const test = await loadDataset({ ...spec, split: 'test' });
     process.stdout.write(`training the classifier on ${train.count} ${args.dataset} training images, testing on ${test.count} held-out (${backend.name})\n`);
-    const options = { epochs: args.epochs, batchSize: args.batchSize, lr: args.lr, shift: args.shift, seed: args.seed };
+    const options = { epochs: args.epochs, batchSize: args.batchSize, lr: args.lr, shift: args.shift, rotate: args.rotate, dropout: args.dropout, seed: args.seed };
     let testAccuracy = 0;
     const model = await trainClassifier(train, test, {
       ...options,
@@ -50,7 +54,7 @@ export function registerClassifier(y: Argv) {
     });
     try {
       const command = ['ganymede classifier train', `--dataset ${args.dataset}`, ...(args.dir ? [`--dir ${args.dir}`] : []),
-        `--epochs ${args.epochs}`, `--batch-size ${args.batchSize}`, `--lr ${args.lr}`, `--shift ${args.shift}`, `--seed ${args.seed}`,
+        `--epochs ${args.epochs}`, `--batch-size ${args.batchSize}`, `--lr ${args.lr}`, `--shift ${args.shift}`, `--rotate ${args.rotate}`, `--dropout ${args.dropout}`, `--seed ${args.seed}`,
         `--backend ${backend.name}`].join(' ');
       const info = await saveClassifier(model, out, { dataset: args.dataset, train: train.count, test: test.count, testAccuracy, ...options, backend: backend.name, command });
       process.stdout.write(`test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${test.count} images; classifier ${info.hash} -> ${out}\n`);

@@ -9,6 +9,7 @@ import { resolveConfig } from '../../config/index.js';
 import { DATASET_SOURCES, isDatasetSource, loadDataset, type DatasetSource, type Split } from '../../data/index.js';
 import { CheckpointError, UsageError } from '../../errors.js';
 import { classifierFor } from '../../metrics/during-training.js';
+import { resolveZooTarget } from '../../pretrained/zoo.js';
 import { defaultEvalOptions, evaluateModel, realVsReal, type EvalOptions, type MetricRecord } from '../../metrics/evaluate.js';
 
 const ROW_NAMES: Record<string, string> = {
@@ -40,18 +41,19 @@ function checkpointOf(target: string): string {
   return latest;
 }
 
-function optionsOf(args: { n: number; iwaeK: number; kidSubsets: number; seed: number }): EvalOptions {
+function optionsOf(args: { n: number; iwaeK: number; iwaeN?: number; kidSubsets: number; seed: number }): EvalOptions {
   if (!Number.isInteger(args.n) || args.n < 2 || args.n > 100_000) throw new UsageError(`--n ${args.n}: a whole number from 2 to 100000`);
   if (!Number.isInteger(args.iwaeK) || args.iwaeK < 0) throw new UsageError(`--iwae-k ${args.iwaeK}: a whole number of at least 0`);
+  if (args.iwaeN !== undefined && (!Number.isInteger(args.iwaeN) || args.iwaeN < 1)) throw new UsageError(`--iwae-n ${args.iwaeN}: a whole number of at least 1`);
   if (!Number.isInteger(args.kidSubsets) || args.kidSubsets < 1) throw new UsageError(`--kid-subsets ${args.kidSubsets}: a whole number of at least 1`);
-  return { ...defaultEvalOptions(), n: args.n, iwaeK: args.iwaeK, kidSubsets: args.kidSubsets, seed: args.seed };
+  return { ...defaultEvalOptions(), n: args.n, iwaeK: args.iwaeK, ...(args.iwaeN !== undefined ? { iwaeN: args.iwaeN } : {}), kidSubsets: args.kidSubsets, seed: args.seed };
 }
 
 export function registerEval(y: Argv) {
   const d = defaultEvalOptions();
   return y.command('eval [run]', 'sample-quality metrics of a run (its latest checkpoint) or of one checkpoint folder', (c) =>
     c
-      .positional('run', { type: 'string', describe: 'run folder or checkpoints/step-XXXXXX folder' })
+      .positional('run', { type: 'string', describe: 'run folder, checkpoints/step-XXXXXX folder or zoo:<name>' })
       .option('checkpoint', { type: 'string', describe: 'a checkpoint folder (instead of the positional run)' })
       .option('real-vs-real', { type: 'boolean', default: false, describe: 'the floor: real training images against the reference split' })
       .option('dataset', { type: 'string', default: 'mnist-embedded', describe: `with --real-vs-real: ${DATASET_SOURCES.join(', ')}` })
@@ -59,8 +61,10 @@ export function registerEval(y: Argv) {
       .option('ref', { choices: ['test', 'train'] as const, default: 'test' as const, describe: 'the real split to compare with' })
       .option('n', { type: 'number', default: d.n, describe: 'generated samples' })
       .option('iwae-k', { type: 'number', default: 500, describe: 'VAE: importance samples of the IWAE NLL (0: skip; 5000 for a final number, minutes)' })
+      .option('iwae-n', { type: 'number', describe: 'VAE: IWAE NLL on this many reference images, spread evenly over the split (default: all)' })
       .option('kid-subsets', { type: 'number', default: d.kidSubsets })
       .option('seed', { type: 'number', default: 0, describe: 'key of the KID subsets and the real-vs-real pick' })
+      .option('ema', { type: 'boolean', default: true, describe: "a run with train.ema: evaluate G's EMA (network G_ema), as evaluation during training does; --no-ema: the raw G" })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of the table' })
       .option('out', { type: 'string', describe: 'also write the JSON to this file (default with a run: <run>/eval/<checkpoint>-<ref>-n<N>.json)' })
       .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }),
@@ -71,6 +75,7 @@ export function registerEval(y: Argv) {
     if (args.realVsReal && target) throw new UsageError('--real-vs-real measures real images only: drop the run folder');
     let records: MetricRecord[];
     let subject: string;
+    let generator: string | undefined;
     let out = args.out;
     if (args.realVsReal) {
       if (!isDatasetSource(args.dataset)) throw new UsageError(`--dataset ${args.dataset}: valid sources: ${DATASET_SOURCES.join(', ')}`);
@@ -83,22 +88,28 @@ export function registerEval(y: Argv) {
       subject = `${records[0].n} real ${train.split} images of ${args.dataset} vs the ${ref.split} split (${ref.count}), classifier ${clf.info.hash}`;
       clf.model.dispose();
     } else {
-      const dir = checkpointOf(target!);
+      const zoo = resolveZooTarget(target!);
+      const dir = zoo ?? checkpointOf(target!);
       await initBackend(args.backend as BackendName);
       const ckpt = await loadCheckpoint(dir);
       try {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
         const clf = await classifierFor(config.data.source);
         const ref = await loadDataset({ source: config.data.source as DatasetSource, dir: config.data.dir, split: args.ref as Split });
-        records = evaluateModel({ config, nets: ckpt.networks, ref, dataDir: config.data.dir, classifier: clf, options, key: 'cli' });
+        // Like samples and evaluation during training (coordinator/master.ts sampleNets), G's EMA stands in for G.
+        const ema = args.ema && ckpt.networks.G_ema !== undefined;
+        const nets = ema ? { ...ckpt.networks, G: ckpt.networks.G_ema } : ckpt.networks;
+        generator = ema ? 'G_ema' : ckpt.networks.G ? 'G' : undefined;
+        records = evaluateModel({ config, nets, ref, dataDir: config.data.dir, classifier: clf, options, key: 'cli' });
         clf.model.dispose();
-        subject = `${dir} (step ${ckpt.step}): ${options.n} samples vs the ${ref.split} split of ${config.data.source} (${ref.count}), classifier ${clf.info.hash}`;
-        out ??= path.join(path.dirname(path.dirname(dir)), 'eval', `${path.basename(dir)}-${args.ref}-n${options.n}.json`);
+        subject = `${dir} (step ${ckpt.step}${ema ? ', EMA generator G_ema' : ''}): ${options.n} samples vs the ${ref.split} split of ${config.data.source} (${ref.count}), classifier ${clf.info.hash}`;
+        // A zoo model's folder is part of the package: its JSON is written only to an explicit --out.
+        if (!zoo) out ??= path.join(path.dirname(path.dirname(dir)), 'eval', `${path.basename(dir)}-${args.ref}-n${options.n}.json`);
       } finally {
         for (const net of Object.values(ckpt.networks)) net.dispose();
       }
     }
-    const json = JSON.stringify({ subject, metrics: records }, null, 2) + '\n';
+    const json = JSON.stringify({ subject, ...(generator ? { generator } : {}), metrics: records }, null, 2) + '\n';
     process.stdout.write(args.json ? json : `${subject}\n${metricsTable(records)}`);
     if (out) {
       mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -4,3 +4,4 @@ export { loadConfig, resolveConfig, applyOverrides, readConfigFile } from './loa
 export { phasesOf } from './consistency.js';
 export { RESUMABLE_KEYS, isResumable, resultDifference } from './compare.js';
 export type { CganConfig, ConvVaeConfig, DcganConfig, ResnetGanConfig, SaganConfig } from './conv-models.js';
+export type { StyleganConfig } from './style-models.js';

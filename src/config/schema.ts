@@ -5,6 +5,7 @@ import { DATASET_SOURCES } from '../data/registry.js';
 import { LOSSES } from '../losses/registry.js';
 import { ganSchema, OPTIMIZER_TECHNIQUES, TRAIN_TECHNIQUES } from './techniques.js';
 import { cganSchema, convVaeSchema, dcganSchema, resnetGanSchema, saganSchema } from './conv-models.js';
+import { styleganSchema } from './style-models.js';
 
 // Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
 const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
@@ -42,7 +43,7 @@ const mlpVaeSchema = z.strictObject({
 /** A model section without `family` is the default family's, so `--set model.latentDim=64` works alone. */
 export const modelSchema = z.preprocess(
   (m) => (m && typeof m === 'object' && !Array.isArray(m) && !('family' in m) ? { family: 'mlp-gan', ...m } : m),
-  z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema, dcganSchema, saganSchema, resnetGanSchema, convVaeSchema, cganSchema]),
+  z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema, dcganSchema, saganSchema, resnetGanSchema, convVaeSchema, cganSchema, styleganSchema]),
 );
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type MlpGanConfig = z.infer<typeof mlpGanSchema>;

@@ -26,6 +26,7 @@ const DETERMINISM: [string, string[]][] = [
   ['dcgan', [...GAN, '--set', 'model.dropout=0.2']], // BatchNorm state in G and D, keyed dropout in D
   ['sn', GAN], // spectral norm's u in D
   ['cgan-projection', GAN], // labels on the wire, conditional BN state
+  ['stylegan-lite', [...GAN, '--set', 'model.wDim=16', '--set', 'model.latentDim=16']], // keyed noise and mixing, EMA of w
 ];
 
 for (const [recipe, extra] of DETERMINISM) {

@@ -17,6 +17,8 @@ export const styleganSchema = z.strictObject({
   wDim: positiveInt.max(4096).default(64),
   /** Dense layers of the mapping network (StyleGAN uses 8). */
   mappingLayers: positiveInt.max(16).default(4),
+  /** Learning-rate multiplier of the mapping layers (StyleGAN: 0.01; 1: a plain dense layer). */
+  mappingLrMul: z.number().positive().max(1).default(0.01),
   /** Feature channels of every synthesis layer (the constant included). */
   gChannels: positiveInt.max(1024).default(32),
   dChannels: positiveInt.max(1024).default(32),

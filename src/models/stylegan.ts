@@ -1,6 +1,6 @@
 // StyleGAN-lite: the style-based generator (Karras et al. 2019; StyleGAN2's modulated convolutions and skip
 // generator, Karras et al. 2020) at a fixed 28x28, flat [B, H*W*C] at the network boundary like every family:
-//   mapping  z -> LatentNorm -> mappingLayers x (dense wDim, LReLU 0.2) -> w; the EMA of w (WAverage) for truncation;
+//   mapping  z -> LatentNorm -> mappingLayers x (dense wDim with lr multiplier, LReLU 0.2) -> w; the EMA of w (WAverage) for truncation;
 //            in training a second keyed z through the same mapping for style mixing -> ws [B, L, wDim], L = 6
 //   synthesis (ws[l] styles layer l; every conv is modulated + demodulated, + noise, + bias, LReLU):
 //     7x7    const [7, 7, g] -> conv3x3 (ws0)                              -> toRGB 1x1 (ws1, no demod)
@@ -14,7 +14,7 @@ import type { ModelConfig, StyleganConfig } from '../config/index.js';
 import { dense } from './dcgan.js';
 import type { ImageShape, ModelFamily } from './family.js';
 import { initialWeightsBy, Upsample2x } from './layers/index.js';
-import { LatentNorm, MixingLatent, StyleMixing, WAverage } from './layers/style-mapping.js';
+import { LatentNorm, MappingDense, MixingLatent, StyleMixing, WAverage } from './layers/style-mapping.js';
 import { ModulatedConv2D, NoiseInjection, StyleConst } from './layers/style-conv.js';
 import { styleGeneratorWeights } from './layers/style-init.js';
 import { resnetFeatures } from './resnet-gan.js';
@@ -68,7 +68,7 @@ function generator(cfg: StyleganConfig, image: ImageShape, seed: number): tf.Lay
   // The mapping layers are shared by both z's of style mixing.
   const norm = new LatentNorm({ name: 'G_z_norm' });
   const layers = Array.from({ length: cfg.mappingLayers }, (_, i) => [
-    tf.layers.dense({ name: `G_map${i}`, units: cfg.wDim, kernelInitializer: 'zeros' }),
+    new MappingDense({ name: `G_map${i}`, units: cfg.wDim, lrMul: cfg.mappingLrMul }),
     tf.layers.leakyReLU({ name: `G_map${i}_lrelu`, alpha: cfg.leak }),
   ]).flat();
   const mapping = (zz: Sym) => layers.reduce((h, l) => apply(l, h), apply(norm, zz)); // [B, wDim]
@@ -110,6 +110,6 @@ export const stylegan: ModelFamily = {
     return { G: generator(cfg, image, 0), D: discriminator(cfg, image) };
   },
   initialWeights(model, net, seed, config) {
-    return net === 'G' || net === 'G_ema' ? styleGeneratorWeights(model, net, seed) : initialWeightsBy((config as StyleganConfig).init)(model, net, seed);
+    return net === 'G' || net === 'G_ema' ? styleGeneratorWeights(model, net, seed, (config as StyleganConfig).mappingLrMul) : initialWeightsBy((config as StyleganConfig).init)(model, net, seed);
   },
 };

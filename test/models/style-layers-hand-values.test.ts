@@ -19,11 +19,13 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
-test('mapping network: z [3, 4] through LatentNorm and two dense + LReLU(0.2) layers', () => {
-  const config = loadConfig(undefined, ['model.family=stylegan', 'model.latentDim=2', 'model.wDim=2', 'model.mappingLayers=2', 'model.gChannels=2']);
+test('mapping network: z [3, 4] through LatentNorm and two dense + LReLU(0.2) layers with lr multiplier 0.5', () => {
+  const config = loadConfig(undefined, ['model.family=stylegan', 'model.latentDim=2', 'model.wDim=2', 'model.mappingLayers=2', 'model.gChannels=2', 'model.mappingLrMul=0.5']);
   const { G, D } = modelFamily('stylegan').build(config.model, { height: 28, width: 28, channels: 1 });
-  G.getLayer('G_map0').setWeights([tf.tensor2d([[1, -1], [0.5, 2]]), tf.tensor1d([0.1, -3])]);
-  G.getLayer('G_map1').setWeights([tf.tensor2d([[2, 0], [0, 2]]), tf.tensor1d([0, 0])]);
+  // Stored weights are the used ones divided by the gain lrMul sqrt(2 / In) = 0.5 (kernel) and lrMul = 0.5 (bias):
+  // used layer 0 W = [[1, -1], [0.5, 2]], b = [0.1, -3]; layer 1 W = 2 I, b = 0.
+  G.getLayer('G_map0').setWeights([tf.tensor2d([[2, -2], [1, 4]]), tf.tensor1d([0.2, -6])]);
+  G.getLayer('G_map1').setWeights([tf.tensor2d([[4, 0], [0, 4]]), tf.tensor1d([0, 0])]);
   const mapping = tf.model({ inputs: G.inputs, outputs: G.getLayer('G_w_avg').output as tf.SymbolicTensor });
   const w = mapping.predict(tf.tensor2d([[3, 4]])) as tf.Tensor;
   // |z|^2 / 2 = 12.5: z_n = [3, 4] / sqrt(12.5) = [0.848528, 1.131371]

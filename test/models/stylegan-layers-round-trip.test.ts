@@ -19,7 +19,7 @@ await initBackend('wasm');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ganymede-stylegan-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const CUSTOM = ['LatentNorm', 'MixingLatent', 'StyleMixing', 'WAverage', 'StyleConst', 'ModulatedConv2D', 'NoiseInjection'];
+const CUSTOM = ['LatentNorm', 'MappingDense', 'MixingLatent', 'StyleMixing', 'WAverage', 'StyleConst', 'ModulatedConv2D', 'NoiseInjection'];
 
 test('G round-trips through tf.loadLayersModel: classes, configs, mean w, inference and training outputs', async () => {
   const config = loadConfig(undefined, ['model.family=stylegan', 'model.gChannels=4', 'model.dChannels=4', 'model.wDim=8', 'model.latentDim=8', 'model.styleMixing=1']);

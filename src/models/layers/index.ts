@@ -8,5 +8,5 @@ export { Upsample2x, AvgPool2x, GlobalSumPool } from './resample.js';
 export { SelfAttention } from './self-attention.js';
 export { ConditionalBatchNorm, Projection } from './conditional.js';
 export { initialWeightsBy, type InitRule } from './init.js';
-export { LatentNorm, MixingLatent, StyleMixing, WAverage } from './style-mapping.js';
+export { LatentNorm, MappingDense, MixingLatent, StyleMixing, WAverage } from './style-mapping.js';
 export { ModulatedConv2D, NoiseInjection, StyleConst } from './style-conv.js';

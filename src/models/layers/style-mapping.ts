@@ -1,6 +1,7 @@
 // The latent side of the style-based generator (Karras et al. 2019, "A Style-Based Generator Architecture for
 // GANs"; StyleGAN2, Karras et al. 2020, training/networks.py MappingNetwork and Generator):
 //   LatentNorm   z * rsqrt(mean(z^2) + 1e-8) per sample (normalize_2nd_moment), the mapping network's input;
+//   MappingDense the mapping's dense layer with StyleGAN2's learning-rate multiplier (weights scaled at run time);
 //   MixingLatent a second z per sample for style mixing, drawn from the shard's keyed stream in training;
 //   StyleMixing  [w1, w2] -> ws [B, L, wDim]: layer l of sample b takes w1 below a crossover, w2 from it on
 //                (with probability `prob` per sample; crossover uniform in 1..L-1), keyed by the shard;
@@ -37,6 +38,60 @@ export class MixingLatent extends tf.layers.Layer {
       if (!isTraining(kwargs) || !ctx) return tf.clone(z);
       return tf.tensor(ctx.random(this.name).normal(z.size), z.shape);
     });
+  }
+}
+
+export interface MappingDenseArgs {
+  name?: string;
+  units: number;
+  /** Learning-rate multiplier: the stored kernel is the used one / gain, so Adam's steps shrink by lrMul. */
+  lrMul: number;
+}
+
+/**
+ * [B, In] -> [B, units]: x (k * g) + b * lrMul with g = lrMul sqrt(2 / In), StyleGAN2's mapping FullyConnectedLayer
+ * (its LReLU gain sqrt(2) folded into g). Adam's step is about lr in the stored kernel k ~ N(0, 1 / lrMul^2),
+ * so the used kernel moves lrMul times slower than a plain dense layer's: the mapping's 0.01 multiplier.
+ */
+export class MappingDense extends tf.layers.Layer {
+  static readonly className = 'MappingDense';
+  readonly units: number;
+  readonly lrMul: number;
+  private kernel!: tf.LayerVariable;
+  private bias!: tf.LayerVariable;
+
+  constructor(args: MappingDenseArgs) {
+    super({ name: args.name });
+    if (!(args.lrMul > 0)) throw new Error(`mapping layer: lrMul ${args.lrMul} must be above 0`);
+    this.units = args.units;
+    this.lrMul = args.lrMul;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    this.kernel = this.addWeight('mapping_kernel', [shape[1] as number, this.units], 'float32', tf.initializers.zeros());
+    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  /** The kernel as used: stored kernel times lrMul sqrt(2 / In). */
+  gain(): number {
+    return this.lrMul * Math.sqrt(2 / (this.kernel.shape[0] as number));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs) as tf.Tensor2D;
+      return tf.add(tf.matMul(x, tf.mul(this.kernel.read(), this.gain()) as tf.Tensor2D), tf.mul(this.bias.read(), this.lrMul));
+    });
+  }
+
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
+    return [(Array.isArray(s[0]) ? s[0] : s)[0] as number, this.units];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), units: this.units, lrMul: this.lrMul };
   }
 }
 
@@ -146,6 +201,7 @@ export class WAverage extends tf.layers.Layer implements StatefulLayer {
 }
 
 tf.serialization.registerClass(LatentNorm);
+tf.serialization.registerClass(MappingDense);
 tf.serialization.registerClass(MixingLatent);
 tf.serialization.registerClass(StyleMixing);
 tf.serialization.registerClass(WAverage);

@@ -8,7 +8,7 @@ const positiveInt = z.number().int().positive();
  * StyleGAN-lite (Karras et al. 2019, 2020) at a fixed 28x28: mapping MLP z -> w, a learned 7x7 constant,
  * modulated/demodulated 3x3 convolutions (StyleGAN2) with per-layer noise inputs, toRGB at 7, 14 and 28 summed
  * (the skip generator), style mixing in training, and the mean w (an EMA) for the truncation trick.
- * D: the ResNet GAN's discriminator (resnet-gan.ts).
+ * D: the DCGAN discriminator (dcgan.ts).
  */
 export const styleganSchema = z.strictObject({
   family: z.literal('stylegan'),
@@ -22,7 +22,8 @@ export const styleganSchema = z.strictObject({
   /** Feature channels of every synthesis layer (the constant included). */
   gChannels: positiveInt.max(1024).default(32),
   dChannels: positiveInt.max(1024).default(32),
-  dNorm: z.enum(['none', 'spectral']).default('spectral'),
+  /** Normalization of D's hidden convolutions (the DCGAN discriminator's). */
+  dNorm: z.enum(['none', 'batch', 'spectral']).default('batch'),
   /** Probability that a training sample mixes two w's at a random crossover layer (StyleGAN2: 0.9). */
   styleMixing: z.number().min(0).max(1).default(0.9),
   /** Decay of the EMA of w that the truncation trick pulls towards (StyleGAN2's w_avg_beta). */

@@ -8,16 +8,16 @@
 //     28x28  up 2x -> conv3x3 (ws3) -> conv3x3 (ws4)                       -> toRGB (ws5) + up 2x (rgb 14x14)
 //     -> tanh.  Each resolution is one `synthesisBlock` with its own toRGB, so a progressive schedule can later
 //     grow the block list and fade the new toRGB in (issue 6a's stages); nothing here assumes the count.
-//   D: the ResNet GAN's discriminator (resnet-gan.ts), spectral norm by default.
+//   D: the DCGAN discriminator (dcgan.ts) with per-micro-shard BatchNorm by default: its batch statistics let D see
+//   a batch's lack of variety (StyleGAN's minibatch-stddev layer does that job there; issue 6's ProGAN part builds it).
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, StyleganConfig } from '../config/index.js';
-import { dense } from './dcgan.js';
+import { discriminator } from './dcgan.js';
 import type { ImageShape, ModelFamily } from './family.js';
 import { initialWeightsBy, Upsample2x } from './layers/index.js';
 import { LatentNorm, MappingDense, MixingLatent, StyleMixing, WAverage } from './layers/style-mapping.js';
 import { ModulatedConv2D, NoiseInjection, StyleConst } from './layers/style-conv.js';
 import { styleGeneratorWeights } from './layers/style-init.js';
-import { resnetFeatures } from './resnet-gan.js';
 
 type Sym = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
@@ -83,11 +83,6 @@ function generator(cfg: StyleganConfig, image: ImageShape, seed: number): tf.Lay
   return tf.model({ inputs: z, outputs: apply(tf.layers.flatten({ name: 'G_flat' }), out), name: 'G' }); // [B, 784]
 }
 
-function discriminator(cfg: StyleganConfig, image: ImageShape): tf.LayersModel {
-  const x = tf.input({ shape: [image.height * image.width * image.channels], name: 'D_x' });
-  const logit = apply(dense('D_out', 1, cfg.dNorm === 'spectral'), resnetFeatures(cfg, image, x)); // [B, 1]
-  return tf.model({ inputs: x, outputs: logit, name: 'D' });
-}
 
 /**
  * Sets the truncation psi of a style-based G (w' = w_avg + psi (w - w_avg) outside training; 1: none).
@@ -107,7 +102,7 @@ export const stylegan: ModelFamily = {
     const cfg = model as StyleganConfig;
     // The noise maps used outside training are keyed by a seed saved with the layer; the family's build does not
     // see the run seed, so they use 0: a fixed, documented choice (the training noise is keyed by the run seed).
-    return { G: generator(cfg, image, 0), D: discriminator(cfg, image) };
+    return { G: generator(cfg, image, 0), D: discriminator({ ...cfg, family: 'dcgan', dropout: 0, init: cfg.init }, image) };
   },
   initialWeights(model, net, seed, config) {
     return net === 'G' || net === 'G_ema' ? styleGeneratorWeights(model, net, seed, (config as StyleganConfig).mappingLrMul) : initialWeightsBy((config as StyleganConfig).init)(model, net, seed);

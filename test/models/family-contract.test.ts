@@ -39,7 +39,7 @@ const CASES: { name: string; sets: string[] }[] = [
   { name: 'sagan (hinge)', sets: ['model.family=sagan', 'model.gChannels=8', 'model.dChannels=8', 'loss=hinge'] },
   { name: 'cgan (CBN, projection)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'loss=hinge'] },
   { name: 'cgan (concat, ACGAN)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'model.gCond=concat', 'model.dCond=acgan', 'model.dNorm=batch'] },
-  { name: 'stylegan (mixing, SN D)', sets: ['model.family=stylegan', 'model.gChannels=4', 'model.dChannels=4', 'model.wDim=8', 'model.latentDim=8', 'model.mappingLayers=2', 'model.styleMixing=0.5'] },
+  { name: 'stylegan (mixing, BN D)', sets: ['model.family=stylegan', 'model.gChannels=4', 'model.dChannels=4', 'model.wDim=8', 'model.latentDim=8', 'model.mappingLayers=2', 'model.styleMixing=0.5'] },
 ];
 
 test('the contract covers every registered family', () => {

@@ -5,3 +5,4 @@ export { phasesOf } from './consistency.js';
 export { RESUMABLE_KEYS, isResumable, resultDifference } from './compare.js';
 export type { CganConfig, ConvVaeConfig, DcganConfig, ResnetGanConfig, SaganConfig } from './conv-models.js';
 export type { ProganConfig, StageConfig } from './progressive.js';
+export type { StyleganConfig } from './style-models.js';

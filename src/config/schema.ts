@@ -7,6 +7,7 @@ import { ganSchema, OPTIMIZER_TECHNIQUES, TRAIN_TECHNIQUES } from './techniques.
 import { cganSchema, convVaeSchema, dcganSchema, resnetGanSchema, saganSchema } from './conv-models.js';
 import { proganSchema, stagesSchema } from './progressive.js';
 import { freezeSchema } from './freeze.js';
+import { styleganSchema } from './style-models.js';
 
 // Allowed names come from the registries, so a new backend, dataset or loss needs no second list here.
 const BACKENDS = BACKEND_NAMES as readonly BackendName[] as [BackendName, ...BackendName[]];
@@ -44,7 +45,7 @@ const mlpVaeSchema = z.strictObject({
 /** A model section without `family` is the default family's, so `--set model.latentDim=64` works alone. */
 export const modelSchema = z.preprocess(
   (m) => (m && typeof m === 'object' && !Array.isArray(m) && !('family' in m) ? { family: 'mlp-gan', ...m } : m),
-  z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema, dcganSchema, saganSchema, resnetGanSchema, convVaeSchema, cganSchema, proganSchema]),
+  z.discriminatedUnion('family', [mlpGanSchema, mlpVaeSchema, dcganSchema, saganSchema, resnetGanSchema, convVaeSchema, cganSchema, proganSchema, styleganSchema]),
 );
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type MlpGanConfig = z.infer<typeof mlpGanSchema>;

@@ -9,8 +9,9 @@ import { resnetGan } from './resnet-gan.js';
 import { convVae } from './conv-vae.js';
 import { cgan } from './cgan.js';
 import { progan } from './progan.js';
+import { stylegan } from './stylegan.js';
 
-export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae, dcgan, convVae, resnetGan, sagan, cgan, progan];
+export const MODEL_FAMILIES: readonly ModelFamily[] = [mlpGan, mlpVae, dcgan, convVae, resnetGan, sagan, cgan, progan, stylegan];
 
 /** The family of a name; a bad name is a ConfigError listing the valid ones. */
 export function modelFamily(name: string): ModelFamily {

@@ -26,6 +26,7 @@ const DETERMINISM: [string, string[]][] = [
   ['dcgan', [...GAN, '--set', 'model.dropout=0.2']], // BatchNorm state in G and D, keyed dropout in D
   ['sn', GAN], // spectral norm's u in D
   ['cgan-projection', GAN], // labels on the wire, conditional BN state
+  ['stylegan-lite', [...GAN, '--set', 'model.wDim=16', '--set', 'model.latentDim=16']], // keyed noise and mixing, EMA of w
 ];
 
 for (const [recipe, extra] of DETERMINISM) {
@@ -33,7 +34,7 @@ for (const [recipe, extra] of DETERMINISM) {
     const one = final(await train(recipe, recipe, 1, extra));
     const two = final(await train(recipe, recipe, 2, extra));
     for (const f of ['G/weights.bin', 'D/weights.bin', 'adam-D.bin', 'adam-G.bin']) assert.equal(two[f], one[f], f);
-    if (recipe !== 'dcgan') return;
+    if (recipe !== 'dcgan' && recipe !== 'stylegan-lite') return;
     // Resuming restores the state too: 1 step, then resumed to 2 with 2 workers, equals the straight run.
     const part = await train(`${recipe}-part`, recipe, 1, [...extra, '--set', 'train.steps=1']);
     const resumed = await runCli(['train', '--resume', part, '--set', 'train.steps=2', '--workers', '2']);

@@ -40,6 +40,7 @@ const CASES: { name: string; sets: string[] }[] = [
   { name: 'cgan (CBN, projection)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'loss=hinge'] },
   { name: 'cgan (concat, ACGAN)', sets: ['model.family=cgan', 'model.gChannels=4', 'model.dChannels=4', 'model.gCond=concat', 'model.dCond=acgan', 'model.dNorm=batch'] },
   { name: 'progan (WGAN-GP, drift)', sets: ['model.family=progan', 'model.channels=[4, 4, 4]', 'model.latentDim=8', 'loss=wasserstein', 'gan.gp=10', 'gan.drift=0.001'] },
+  { name: 'stylegan (mixing, BN D)', sets: ['model.family=stylegan', 'model.gChannels=4', 'model.dChannels=4', 'model.wDim=8', 'model.latentDim=8', 'model.mappingLayers=2', 'model.styleMixing=0.5'] },
 ];
 
 test('the contract covers every registered family', () => {

@@ -12,6 +12,7 @@ import { sampleImages } from '../../train/sample.js';
 import { encodeIdxUint8 } from '../../data/idx-write.js';
 import { decodeLatents, truncatedLatents } from '../../report/sample-grids.js';
 import { resolveZooTarget } from '../../pretrained/zoo.js';
+import { styleTruncatedImages } from '../../train/style-sample.js';
 
 /** A checkpoint folder as given, or the latest checkpoint of a run folder. */
 export function checkpointOf(target: string): string {
@@ -40,7 +41,7 @@ export function registerSample(y: Argv) {
       c
         .positional('run', { type: 'string', describe: 'run folder, checkpoints/step-XXXXXX folder or zoo:<name>' })
         .option('checkpoint', { type: 'string', describe: 'the same as the positional run/checkpoint folder' })
-        .option('truncation', { type: 'number', describe: 'truncation trick: redraw latent components with |z| > t (t > 0)' })
+        .option('truncation', { type: 'number', describe: 'truncation trick: redraw latent components with |z| > t (t > 0); stylegan: w = w_avg + psi (w - w_avg), psi >= 0' })
         .option('n', { type: 'number', default: 64, describe: 'number of samples' })
         .option('seed', { type: 'string', default: 'fixed', describe: "z stream: 'fixed' is the training grids' z; any other value draws new ones" })
         .option('out', { type: 'string', describe: 'PNG grid, or .idx / .idx.gz for raw uint8 samples in MNIST format (default: <run>/samples/sample-<step>-<seed>.png); never overwritten' })
@@ -50,7 +51,8 @@ export function registerSample(y: Argv) {
       if (!Number.isInteger(args.n) || args.n < 1 || args.n > 4096) throw new UsageError(`--n ${args.n}: a whole number from 1 to 4096`);
       const target = args.checkpoint ?? args.run;
       if (!target || (args.checkpoint && args.run)) throw new UsageError('name one run or checkpoint folder: `sample <run>` or `sample --checkpoint <dir>`');
-      if (args.truncation !== undefined && !(args.truncation > 0)) throw new UsageError(`--truncation ${args.truncation}: must be above 0`);
+      // (A style-based G takes psi = 0 too: checked once its config is read, below.)
+      if (args.truncation !== undefined && !(args.truncation >= 0)) throw new UsageError(`--truncation ${args.truncation}: must be above 0`);
       const zoo = resolveZooTarget(target);
       const dir = zoo ?? checkpointOf(target);
       // A zoo model's folder is part of the package: its samples go to the current folder instead.
@@ -63,8 +65,12 @@ export function registerSample(y: Argv) {
         const config = resolveConfig(ckpt.config as Record<string, unknown>, path.join(dir, 'config.json'));
         // A run with train.ema samples from G's EMA (checkpoint network G_ema), as its training grids do.
         const nets = ckpt.networks.G_ema ? { ...ckpt.networks, G: ckpt.networks.G_ema } : ckpt.networks;
+        const style = config.model.family === 'stylegan';
+        if (args.truncation === 0 && !style) throw new UsageError('--truncation 0: must be above 0');
         const images = args.truncation === undefined
           ? sampleImages(config, nets, args.n, args.seed, classOption(config, args.class))
+          : style
+          ? styleTruncatedImages(config, nets, args.n, args.seed, args.truncation)
           : decodeLatents(config, nets, truncatedLatents(config, args.n, args.seed, args.truncation), args.n);
         const cols = Math.ceil(Math.sqrt(args.n));
         mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -153,6 +153,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         opts.onEvent?.(`best ${config.train.earlyStop.metric} ${verdict.value?.toPrecision(5)}: ${best}`);
       }
       let stopEarly = false;
+      chaosStall(done);
       if (evaluator?.due(done)) {
         const verdict = evaluator.evaluate(done, master.sampleNets());
         for (const r of verdict.records) run.appendMetrics({ step: done, ...r });
@@ -221,4 +222,14 @@ function shardsOf(data: Dataset, sampler: Sampler, start: number, shards: number
 /** The class labels of every micro-shard of the batch at stream position `start` (conditional families). */
 function labelsOf(data: Dataset, sampler: Sampler, start: number, shards: number, shardSize: number): Uint8Array[] {
   return Array.from({ length: shards }, (_, s) => Uint8Array.from(sampler.range(start + s * shardSize, shardSize), (idx) => data.label(idx)));
+}
+
+/**
+ * Fault injection for tests and drills: GANYMEDE_CHAOS_STALL=<step>:<seconds> blocks the coordinator's JS
+ * thread for that long after the step, as a long synchronous evaluation does (workers must wait it out).
+ */
+function chaosStall(step: number): void {
+  const [at, seconds] = (process.env.GANYMEDE_CHAOS_STALL ?? '').split(':').map(Number);
+  if (step !== at || !(seconds > 0)) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
 }

@@ -42,6 +42,12 @@ export class Worker {
   private config?: Readonly<Config>;
   private replica?: ModelReplica;
   private lastHeard = Date.now();
+  /**
+   * Whether ZeroMQ holds a handshaken link to the coordinator. Its I/O thread answers ZMTP pings (peerTimeout)
+   * even while its JS thread is busy (a long evaluation), and drops the link when the process dies, stops or
+   * is cut off; so while the link is up the coordinator is alive, however long it stays silent.
+   */
+  private linkUp = false;
   private lastHello = 0;
   private timer?: NodeJS.Timeout;
   private failure?: Error;
@@ -65,6 +71,7 @@ export class Worker {
   /** Runs until the coordinator says SHUTDOWN or the worker leaves (resolves), or the worker fails (rejects). */
   async run(): Promise<void> {
     const { log } = this.opts;
+    this.watchLink();
     this.socket.connect(this.opts.coordinator);
     log.info({ coordinator: this.opts.coordinator, rank: this.opts.rank, curve: Boolean(this.opts.curve) }, 'worker connecting');
     await this.hello();
@@ -101,8 +108,24 @@ export class Worker {
     });
   }
 
+  /** Follows the link's ZeroMQ events (handshake: up; disconnect or close: down). */
+  private watchLink(): void {
+    void (async () => {
+      try {
+        for await (const event of this.socket.events) {
+          if (event.type === 'handshake') this.linkUp = true;
+          else if (event.type === 'disconnect' || event.type === 'close' || event.type === 'end') this.linkUp = false;
+        }
+      } catch {
+        this.linkUp = false; // the socket closed
+      }
+    })();
+  }
+
   private tick(): void {
     const timeout = this.config ? this.config.cluster.reconnectTimeout : (this.opts.connectTimeout ?? 300);
+    // A silent coordinator on a live link is busy, not gone: the timeout counts from the last sign of life.
+    if (this.linkUp && this.runId) this.lastHeard = Date.now();
     if (Date.now() - this.lastHeard > timeout * 1000) {
       this.failure = new WorkerError(`no message from the coordinator at ${this.opts.coordinator} for ${timeout} s`, {
         hint: 'is the coordinator running and reachable, with the same token and CURVE keys?',

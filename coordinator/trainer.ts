@@ -65,6 +65,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const imageShape = [data.height, data.width, data.channels];
   const stopper = new EarlyStopper(config.train.earlyStop, opts.resume?.meta.earlyStop);
   let evaluator: TrainingEvaluator | undefined;
+  const stallAfter = chaosStall(process.env.GANYMEDE_CHAOS_STALL);
   try {
     evaluator = await TrainingEvaluator.create(config, run.file('metrics.jsonl'), step);
     while (step < steps) {
@@ -153,7 +154,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         opts.onEvent?.(`best ${config.train.earlyStop.metric} ${verdict.value?.toPrecision(5)}: ${best}`);
       }
       let stopEarly = false;
-      chaosStall(done);
+      stallAfter(done);
       if (evaluator?.due(done)) {
         const verdict = evaluator.evaluate(done, master.sampleNets());
         for (const r of verdict.records) run.appendMetrics({ step: done, ...r });
@@ -228,8 +229,10 @@ function labelsOf(data: Dataset, sampler: Sampler, start: number, shards: number
  * Fault injection for tests and drills: GANYMEDE_CHAOS_STALL=<step>:<seconds> blocks the coordinator's JS
  * thread for that long after the step, as a long synchronous evaluation does (workers must wait it out).
  */
-function chaosStall(step: number): void {
-  const [at, seconds] = (process.env.GANYMEDE_CHAOS_STALL ?? '').split(':').map(Number);
-  if (step !== at || !(seconds > 0)) return;
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+function chaosStall(spec: string | undefined): (step: number) => void {
+  const [at, seconds] = (spec ?? '').split(':').map(Number);
+  if (!(seconds > 0)) return () => undefined;
+  return (step) => {
+    if (step === at) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+  };
 }

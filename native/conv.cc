@@ -27,9 +27,14 @@
 #include <cstring>
 #include <vector>
 
+#include "args.h"
 #include "conv.h"
 
 namespace {
+
+using ganymede_native::Activate;
+using ganymede_native::GetInt;
+using ganymede_native::InHeap;
 
 // Scratch for the column matrix, kept between calls (one JS thread per process).
 std::vector<float> &Scratch() {
@@ -95,22 +100,6 @@ void Col2Im(const Geometry &g, const float *cols, int64_t batch, float *x) {
   }
 }
 
-void Activate(float *y, int64_t count, int64_t act, float alpha) {
-  switch (act) {
-    case 1:
-      for (int64_t i = 0; i < count; i++) y[i] = y[i] < 0.f ? 0.f : y[i];
-      break;
-    case 2:
-      for (int64_t i = 0; i < count; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
-      break;
-    case 3:
-      for (int64_t i = 0; i < count; i++) y[i] = y[i] < 0.f ? alpha * y[i] : y[i];
-      break;
-    default:
-      break;
-  }
-}
-
 // Whether a 1x1-stride-1-unpadded conv: its columns are x itself, no copy needed.
 bool IsPointwise(const Geometry &g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0 && g.oh == g.h && g.ow == g.w;
@@ -167,19 +156,6 @@ napi_value Fail(napi_env env, const char *what) {
   return nullptr;
 }
 
-bool ReadInt(napi_env env, napi_value v, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return false;
-  if (!(d >= -1 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d))) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-// Whether [off, off + 4 * count) lies inside the heap, 4-aligned.
-bool Inside(int64_t off, int64_t count, size_t bytes) {
-  return off >= 0 && (off & 3) == 0 && count >= 0 && static_cast<double>(off) + 4.0 * static_cast<double>(count) <= static_cast<double>(bytes);
-}
-
 napi_value Conv(napi_env env, napi_callback_info info) {
   constexpr size_t kArgs = 23;
   size_t argc = kArgs;
@@ -198,10 +174,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   int64_t v[kArgs - 1] = {0};
   for (size_t i = 1; i < kArgs - 1; i++) {
-    if (!ReadInt(env, argv[i], &v[i])) {
-      napi_throw_type_error(env, nullptr, "conv: arguments 1..21 must be integers");
-      return nullptr;
-    }
+    if (!GetInt(env, argv[i], &v[i], "conv: arguments 1..21 must be integers")) return nullptr;
   }
   double alpha = 0;
   if (napi_get_value_double(env, argv[kArgs - 1], &alpha) != napi_ok) {
@@ -221,8 +194,8 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   if (g.n * g.oh * g.ow > kMaxDim || g.Patch() > kMaxDim) return Fail(env, "conv: too large for one sgemm");
   const int64_t xCount = g.n * g.h * g.w * g.c, wCount = g.Patch() * g.f, yCount = g.n * g.Pixels() * g.f;
-  if (!Inside(xOff, xCount, bytes) || !Inside(wOff, wCount, bytes) || !Inside(yOff, yCount, bytes) ||
-      (biasOff != -1 && (mode != 0 || !Inside(biasOff, g.f, bytes)))) {
+  if (!InHeap(xOff, 1, 0, xCount, bytes) || !InHeap(wOff, 1, 0, wCount, bytes) || !InHeap(yOff, 1, 0, yCount, bytes) ||
+      (biasOff != -1 && (mode != 0 || !InHeap(biasOff, 1, 0, g.f, bytes)))) {
     return Fail(env, "conv: operand outside the heap (or a bias outside mode 0)");
   }
   uint8_t *heap = static_cast<uint8_t *>(data);

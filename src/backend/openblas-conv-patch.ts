@@ -17,8 +17,10 @@ import type { KernelPatch } from './patch.js';
 /** What conv() computes (native/conv.cc): the forward, the input gradient or the filter gradient. */
 const MODE = { forward: 0, input: 1, filter: 2 } as const;
 
+type Conv = NonNullable<OpenblasAddon['conv']>;
+
 /** The addon's conv(), or undefined when the native convolutions are not in use. */
-function nativeConv(): OpenblasAddon['conv'] {
+function nativeConv(): Conv | undefined {
   if (process.env.GANYMEDE_NATIVE_CONV === '0' || !openblasStatus().ok) return undefined;
   const load = loadOpenblas();
   return load.ok && typeof load.addon.conv === 'function' ? load.addon.conv.bind(load.addon) : undefined;
@@ -58,7 +60,7 @@ function isFloat4(...xs: tf.TensorInfo[]): boolean {
 /** Runs conv() into a fresh heap output of `shape`; the output belongs to the caller. */
 function run(
   be: WasmInternals,
-  conv: NonNullable<OpenblasAddon['conv']>,
+  conv: Conv,
   mode: number,
   operands: { x?: tf.TensorInfo; w?: tf.TensorInfo; y?: tf.TensorInfo },
   shape: number[],
@@ -80,14 +82,13 @@ function run(
   }
 }
 
-function forward(fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+function forward(conv: Conv, fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args: KernelArgs) => {
     const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const { x, filter, bias, preluActivationWeights } = inputs;
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const conv = nativeConv();
     const be = internals(args.backend);
-    if (conv === undefined || be === undefined || x === undefined || filter === undefined || !isFloat4(x, filter) || attrs.dataFormat !== 'NHWC') {
+    if (be === undefined || x === undefined || filter === undefined || !isFloat4(x, filter) || attrs.dataFormat !== 'NHWC') {
       return fallback(args);
     }
     const activation = fused ? ACTIVATIONS[attrs.activation ?? 'linear'] : GEMM_ACTIVATION.linear;
@@ -113,15 +114,14 @@ const ACTIVATIONS: Partial<Record<string, number>> = {
  * Conv2DBackpropInput ('input': dx from dy and the filter) or Conv2DBackpropFilter ('filter': dW from x and dy);
  * the forward's geometry comes from the shape the attrs give and the other operand's.
  */
-function gradient(kind: 'input' | 'filter', fallback: tf.KernelFunc): tf.KernelFunc {
+function gradient(conv: Conv, kind: 'input' | 'filter', fallback: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const dy = args.inputs.dy as tf.TensorInfo;
     const other = (kind === 'input' ? args.inputs.filter : args.inputs.x) as tf.TensorInfo;
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs & tf.Conv2DBackpropFilterAttrs;
-    const conv = nativeConv();
     const be = internals(args.backend);
     const [xShape, wShape] = kind === 'input' ? [attrs.inputShape, other.shape] : [other.shape, attrs.filterShape];
-    if (conv === undefined || be === undefined || !isFloat4(dy, other) || attrs.dataFormat !== 'NHWC' || xShape.length !== 4) {
+    if (be === undefined || !isFloat4(dy, other) || attrs.dataFormat !== 'NHWC' || xShape.length !== 4) {
       return fallback(args);
     }
     const info = tf.backend_util.computeConv2DInfo(xShape as Shape4, wShape as Shape4, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
@@ -144,7 +144,7 @@ function nativeOr(
   kernelName: string,
   base: (stock: tf.KernelConfig | undefined) => tf.KernelConfig,
   baseName: string | undefined,
-  wrap: (fallback: tf.KernelFunc) => tf.KernelFunc,
+  wrap: (conv: Conv, fallback: tf.KernelFunc) => tf.KernelFunc,
 ): KernelPatch {
   return {
     get name() {
@@ -154,7 +154,9 @@ function nativeOr(
     kernelName,
     build(stock) {
       const fallback = base(stock);
-      return nativeConvAvailable() ? { ...fallback, kernelFunc: wrap(fallback.kernelFunc) } : fallback;
+      // The addon is looked up once, here: the registered kernel holds it.
+      const conv = nativeConv();
+      return conv === undefined ? fallback : { ...fallback, kernelFunc: wrap(conv, fallback.kernelFunc) };
     },
   };
 }
@@ -167,7 +169,7 @@ function stockOf(kernelName: string): (stock: tf.KernelConfig | undefined) => tf
 }
 
 /** Conv2D: native, else XNNPACK's (stock). */
-export const openblasConv2DPatch = nativeOr('openblas-conv2d', tf.Conv2D, stockOf(tf.Conv2D), undefined, (f) => forward(f, false));
+export const openblasConv2DPatch = nativeOr('openblas-conv2d', tf.Conv2D, stockOf(tf.Conv2D), undefined, (conv, f) => forward(conv, f, false));
 
 /** FusedConv2D (conv + bias + relu/relu6/leakyrelu in one call): native, else XNNPACK's (stock). */
 export const openblasFusedConv2DPatch = nativeOr(
@@ -175,7 +177,7 @@ export const openblasFusedConv2DPatch = nativeOr(
   tf.FusedConv2D,
   stockOf(tf.FusedConv2D),
   undefined,
-  (f) => forward(f, true),
+  (conv, f) => forward(conv, f, true),
 );
 
 /** Conv2DBackpropInput: native, else conv2DBackpropInputPatch. Replaces it in WASM_PATCHES. */
@@ -184,7 +186,7 @@ export const openblasConv2DBackpropInputPatch = nativeOr(
   tf.Conv2DBackpropInput,
   (stock) => conv2DBackpropInputPatch.build(stock),
   conv2DBackpropInputPatch.name,
-  (f) => gradient('input', f),
+  (conv, f) => gradient(conv, 'input', f),
 );
 
 /** Conv2DBackpropFilter: native, else conv2DBackpropFilterPatch. Replaces it in WASM_PATCHES. */
@@ -193,5 +195,5 @@ export const openblasConv2DBackpropFilterPatch = nativeOr(
   tf.Conv2DBackpropFilter,
   (stock) => conv2DBackpropFilterPatch.build(stock),
   conv2DBackpropFilterPatch.name,
-  (f) => gradient('filter', f),
+  (conv, f) => gradient(conv, 'filter', f),
 );

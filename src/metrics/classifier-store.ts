@@ -11,21 +11,27 @@ import { DataError, GanymedeError } from '../errors.js';
 /** src/metrics/classifiers in the package (the same folder from src/ and from the built dist/src/). */
 export const SHIPPED_CLASSIFIERS = path.join(fileURLToPath(new URL('../../', import.meta.url)).replace(/\/dist\/$/, '/'), 'src', 'metrics', 'classifiers');
 
+/** How a classifier is trained: the options of `classifier train`, recorded in classifier.json. */
+export interface ClassifierRecipe {
+  epochs: number;
+  batchSize: number;
+  /** Adam's initial learning rate; it decays to 0 along a cosine over all steps. */
+  lr: number;
+  /** Largest random shift, pixels, in each direction (0: no augmentation). */
+  shift: number;
+  /** Largest random rotation, degrees, either way (absent in classifiers made before it existed). */
+  rotate?: number;
+  /** Dropout rate on the feature layer while training (absent: none). */
+  dropout?: number;
+  seed: number;
+}
+
 /** What classifier.json records: how the weights were made and what they score. */
-export interface ClassifierInfo {
+export interface ClassifierInfo extends ClassifierRecipe {
   dataset: string;
   train: number;
   test: number;
   testAccuracy: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  shift: number;
-  /** Random rotation, degrees (absent in classifiers made before it existed). */
-  rotate?: number;
-  /** Dropout rate on the features while training (absent: none). */
-  dropout?: number;
-  seed: number;
   backend: string;
   /** The command that reproduces the weights. */
   command: string;

@@ -7,19 +7,10 @@ import type { Dataset } from '../data/index.js';
 import { initialWeights } from '../models/index.js';
 import { KeyedRandom } from '../rng.js';
 import { FEATURE_LAYER, accuracy, buildClassifier, embed } from './classifier.js';
+import type { ClassifierRecipe } from './classifier-store.js';
 
-export interface ClassifierTrainOptions {
-  epochs: number;
-  batchSize: number;
-  /** Adam's initial learning rate; it decays to 0 along a cosine over all steps. */
-  lr: number;
-  /** Largest random shift, pixels, in each direction (0: no augmentation). */
-  shift: number;
-  /** Largest random rotation, degrees, either way (0: none; default 10). */
-  rotate?: number;
-  /** Dropout rate on the feature layer during training (0: none; default 0.5). */
-  dropout?: number;
-  seed: number;
+/** The recipe (rotate defaults to 10, dropout to 0.5), and a progress callback. */
+export interface ClassifierTrainOptions extends ClassifierRecipe {
   /** Called after each epoch. */
   onEpoch?: (e: { epoch: number; loss: number; testAccuracy?: number; seconds: number }) => void;
 }

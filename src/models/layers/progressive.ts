@@ -132,15 +132,23 @@ export function setFadeAlpha(model: tf.LayersModel, alpha: number): void {
   for (const layer of model.layers) if (layer instanceof FadeIn) layer.alpha = alpha;
 }
 
-/** [B, H, W, C] -> [B, fH, fW, C], each pixel repeated f x f (nearest neighbour). */
-export class UpsampleBy extends tf.layers.Layer {
-  static readonly className = 'UpsampleBy';
+/** A layer that rescales [B, H, W, C] images by an integer factor; serialised with it. */
+abstract class ByFactor extends tf.layers.Layer {
   readonly factor: number;
 
   constructor(args: { name?: string; factor: number }) {
     super({ name: args.name });
     this.factor = args.factor;
   }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), factor: this.factor };
+  }
+}
+
+/** [B, H, W, C] -> [B, fH, fW, C], each pixel repeated f x f (nearest neighbour). */
+export class UpsampleBy extends ByFactor {
+  static readonly className = 'UpsampleBy';
 
   override call(inputs: Inputs): tf.Tensor {
     return tf.tidy(() => {
@@ -159,21 +167,11 @@ export class UpsampleBy extends tf.layers.Layer {
     const [b, h, w, c] = shapeOf(s);
     return [b, this.factor * (h as number), this.factor * (w as number), c];
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), factor: this.factor };
-  }
 }
 
 /** [B, H, W, C] -> [B, H/f, W/f, C], the mean of each f x f block (average pooling). */
-export class AvgPoolBy extends tf.layers.Layer {
+export class AvgPoolBy extends ByFactor {
   static readonly className = 'AvgPoolBy';
-  readonly factor: number;
-
-  constructor(args: { name?: string; factor: number }) {
-    super({ name: args.name });
-    this.factor = args.factor;
-  }
 
   override call(inputs: Inputs): tf.Tensor {
     return tf.tidy(() => {
@@ -187,10 +185,6 @@ export class AvgPoolBy extends tf.layers.Layer {
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, h, w, c] = shapeOf(s);
     return [b, (h as number) / this.factor, (w as number) / this.factor, c];
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), factor: this.factor };
   }
 }
 

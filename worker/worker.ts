@@ -85,6 +85,7 @@ export class Worker {
       if (this.failure) throw this.failure;
       if (this.leaving) {
         await this.send({ type: 'LEAVE', run: this.runId, reason: this.leaving });
+        await this.untilQuiet();
         log.info({ reason: this.leaving }, 'left the run');
       }
     } finally {
@@ -106,6 +107,23 @@ export class Worker {
       type: 'HELLO', run: '', token: this.opts.token, rank: this.opts.rank, pid: process.pid,
       host: os.hostname(), backend: this.opts.backend ?? '',
     });
+  }
+
+  /**
+   * After LEAVE: stays connected until the coordinator goes quiet (it stops heartbeating a worker once it has read
+   * its LEAVE; at most 5 s), so what it sends in the meantime does not hit a closed peer, which it would take
+   * for a lost worker (EHOSTUNREACH) instead of one that left.
+   */
+  private async untilQuiet(): Promise<void> {
+    this.socket.receiveTimeout = 2 * (this.config?.cluster.heartbeatInterval ?? DEFAULTS.heartbeatInterval) * 1000;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      try {
+        await this.socket.receive(); // ignored: the worker has left
+      } catch {
+        return; // quiet for the timeout (EAGAIN), or closed
+      }
+    }
   }
 
   /** Follows the link's ZeroMQ events (handshake: up; disconnect or close: down). */

@@ -23,6 +23,12 @@ export interface ClassifierRecipe {
   rotate?: number;
   /** Dropout rate on the feature layer while training (absent: none). */
   dropout?: number;
+  /** Downsampling after each conv: 2x2 average (absent: avg) or max pooling. */
+  pool?: 'avg' | 'max';
+  /** Elastic distortion strength alpha, pixels (sigma 4; absent or 0: none). */
+  elastic?: number;
+  /** Feature maps of the two convolutions (absent: [32, 64]). */
+  channels?: [number, number];
   seed: number;
 }
 

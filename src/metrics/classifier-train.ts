@@ -16,14 +16,17 @@ export interface ClassifierTrainOptions extends ClassifierRecipe {
 }
 
 export const defaultClassifierTrainOptions = (): Required<Omit<ClassifierTrainOptions, 'onEpoch'>> =>
-  ({ epochs: 30, batchSize: 64, lr: 1e-3, shift: 2, rotate: 10, dropout: 0.5, seed: 0 });
+  ({ epochs: 30, batchSize: 64, lr: 1e-3, shift: 2, rotate: 10, dropout: 0.5, pool: 'avg', channels: [32, 64], elastic: 0, seed: 0 });
+
+/** The smoothing of the elastic distortion, pixels (Simard et al. 2003's value for MNIST). */
+export const ELASTIC_SIGMA = 4;
 
 /**
  * Writes image `src` rotated by `angle` radians about its centre, then translated by (dy, dx) pixels, into `dst`,
  * sampling bilinearly with 0 (the background of MNIST-family data) outside. With angle 0 it is an exact integer shift.
  * Hand-written: a per-image affine warp of a 28x28 image is a dozen lines; tf.image.transform has no wasm kernel.
  */
-export function warpInto(src: Uint8Array, dst: Float32Array, h: number, w: number, c: number, angle: number, dy: number, dx: number): void {
+export function warpInto(src: Uint8Array, dst: Float32Array, h: number, w: number, c: number, angle: number, dy: number, dx: number, field?: DisplacementField): void {
   const [cy, cx] = [(h - 1) / 2, (w - 1) / 2];
   const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
   const at = (y: number, x: number, k: number) => (y >= 0 && y < h && x >= 0 && x < w ? src[(y * w + x) * c + k] : 0);
@@ -31,8 +34,9 @@ export function warpInto(src: Uint8Array, dst: Float32Array, h: number, w: numbe
     for (let x = 0; x < w; x++) {
       // Inverse map: output (y, x) reads the source at R^-1 ((y, x) - centre - shift) + centre.
       const [ry, rx] = [y - cy - dy, x - cx - dx];
-      const sy = cos * ry - sin * rx + cy;
-      const sx = sin * ry + cos * rx + cx;
+      // An elastic field moves each output pixel's source point further, by (field.dy, field.dx) at that pixel.
+      const sy = cos * ry - sin * rx + cy + (field ? field.dy[y * w + x] : 0);
+      const sx = sin * ry + cos * rx + cx + (field ? field.dx[y * w + x] : 0);
       const [y0, x0] = [Math.floor(sy), Math.floor(sx)];
       const [fy, fx] = [sy - y0, sx - x0];
       for (let k = 0; k < c; k++) {
@@ -43,8 +47,44 @@ export function warpInto(src: Uint8Array, dst: Float32Array, h: number, w: numbe
   }
 }
 
+/** Per-pixel offsets, in pixels, of where an output pixel samples its source (row-major h x w). */
+export interface DisplacementField { dy: Float32Array; dx: Float32Array }
+
+/**
+ * Simard et al. 2003's elastic distortion: each offset component drawn uniform in (-1, 1) per pixel, smoothed by a
+ * Gaussian of `sigma` pixels (zero outside the image), then scaled by `alpha` (their MNIST setting: alpha 34,
+ * sigma 4). Hand-written: a separable blur of two 28x28 fields is a few lines, and a tensor op per image would cost
+ * more than it saves.
+ */
+export function elasticField(rng: KeyedRandom, h: number, w: number, alpha: number, sigma: number): DisplacementField {
+  const r = Math.ceil(3 * sigma);
+  const kernel = Float32Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const norm = kernel.reduce((a, b) => a + b, 0);
+  const smooth = (noise: Float32Array): Float32Array => {
+    const rows = new Float32Array(h * w);
+    const out = new Float32Array(h * w);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let acc = 0;
+        for (let k = -r; k <= r; k++) if (x + k >= 0 && x + k < w) acc += kernel[k + r] * noise[y * w + x + k];
+        rows[y * w + x] = acc / norm;
+      }
+    }
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let acc = 0;
+        for (let k = -r; k <= r; k++) if (y + k >= 0 && y + k < h) acc += kernel[k + r] * rows[(y + k) * w + x];
+        out[y * w + x] = (alpha * acc) / norm;
+      }
+    }
+    return out;
+  };
+  const noise = () => Float32Array.from({ length: h * w }, () => 2 * rng.uniform() - 1);
+  return { dy: smooth(noise()), dx: smooth(noise()) };
+}
+
 /** One batch of (augmented) images and one-hot labels. */
-function batchOf(data: Dataset, order: Uint32Array, from: number, n: number, rng: KeyedRandom, shift: number, rotate: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function batchOf(data: Dataset, order: Uint32Array, from: number, n: number, rng: KeyedRandom, shift: number, rotate: number, elastic: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const per = data.height * data.width * data.channels;
   const pixels = new Float32Array(n * per);
   const labels = new Int32Array(n);
@@ -52,7 +92,8 @@ function batchOf(data: Dataset, order: Uint32Array, from: number, n: number, rng
     const i = order[from + j];
     const [dy, dx] = [rng.int(-shift, shift), rng.int(-shift, shift)];
     const angle = ((2 * rng.uniform() - 1) * rotate * Math.PI) / 180;
-    warpInto(data.pixels(i), pixels.subarray(j * per, (j + 1) * per), data.height, data.width, data.channels, angle, dy, dx);
+    const field = elastic > 0 ? elasticField(rng, data.height, data.width, elastic, ELASTIC_SIGMA) : undefined;
+    warpInto(data.pixels(i), pixels.subarray(j * per, (j + 1) * per), data.height, data.width, data.channels, angle, dy, dx, field);
     labels[j] = data.label(i);
   }
   return {
@@ -79,7 +120,8 @@ export async function trainClassifier(train: Dataset, test: Dataset | undefined,
   const image = { height: train.height, width: train.width, channels: train.channels };
   const rotate = options.rotate ?? defaultClassifierTrainOptions().rotate;
   const dropout = options.dropout ?? defaultClassifierTrainOptions().dropout;
-  const model = buildClassifier(image, train.classes);
+  const elastic = options.elastic ?? 0;
+  const model = buildClassifier(image, train.classes, { pool: options.pool, channels: options.channels });
   const init = initialWeights(model, 'classifier', options.seed);
   tf.tidy(() => model.setWeights(init.values.map((v, i) => tf.tensor(v, init.shapes[i]))));
   const optimizer = tf.train.adam(options.lr);
@@ -96,7 +138,7 @@ export async function trainClassifier(train: Dataset, test: Dataset | undefined,
     for (let b = 0; b < perEpoch; b++) {
       // tfjs reads the rate at every update; it has no public setter.
       (optimizer as unknown as { learningRate: number }).learningRate = (options.lr * (1 + Math.cos((Math.PI * (epoch * perEpoch + b)) / total))) / 2;
-      const { x, y } = batchOf(train, order, b * options.batchSize, options.batchSize, rng, options.shift, rotate);
+      const { x, y } = batchOf(train, order, b * options.batchSize, options.batchSize, rng, options.shift, rotate, elastic);
       let mask: tf.Tensor | undefined;
       if (dropout > 0) {
         const m = new Float32Array(options.batchSize * featureDim);

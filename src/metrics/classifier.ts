@@ -3,29 +3,32 @@
 // histogram ("Fréchet LeNet distance": pytorch-fid's maintainers advise an MNIST classifier, not Inception, for MNIST).
 import * as tf from '@tensorflow/tfjs';
 import type { ImageShape } from '../models/index.js';
+import { MaxPoolBy } from '../models/layers/index.js';
 
 /** The penultimate layer: its ReLU activations are the features. */
 export const FEATURE_LAYER = 'clf_features';
 export const FEATURE_DIM = 128;
 
 /**
- * LeNet-5's shape, widened (the usual "LeNet with 32/64 filters" MNIST baseline): conv5x5(32, valid) ReLU, avgpool 2
- * -> conv5x5(64, valid) ReLU, avgpool 2 -> dense 128 ReLU (the features, FEATURE_DIM) -> dense classes (logits);
- * about 3.9 M multiply-adds per image. Dropout on the features is applied by the trainer (classifier-train.ts), keyed,
- * so the saved model is the inference graph. Average pooling rather than max: the wasm MaxPoolGrad is wrong for some
- * shapes (TFJS-NOTES.md). The 5x5 input gradient of the second conv runs through our Conv2DBackpropInput patch.
+ * LeNet-5's shape, widened (the usual "LeNet with 32/64 filters" MNIST baseline): conv5x5(c0, valid) ReLU, pool 2
+ * -> conv5x5(c1, valid) ReLU, pool 2 -> dense 128 ReLU (the features, FEATURE_DIM) -> dense classes (logits);
+ * about 3.9 M multiply-adds per image at 32/64. Dropout on the features is applied by the trainer
+ * (classifier-train.ts), keyed, so the saved model is the inference graph. Pooling is average or max,
+ * max pooling as reshape + max (MaxPoolBy: the wasm MaxPoolGrad is wrong for some shapes, TFJS-NOTES.md).
  */
-export function buildClassifier(image: ImageShape, classes: number): tf.LayersModel {
+export function buildClassifier(image: ImageShape, classes: number, arch: { pool?: 'avg' | 'max'; channels?: [number, number] } = {}): tf.LayersModel {
+  const [c0, c1] = arch.channels ?? [32, 64];
+  const pool = (name: string) => (arch.pool === 'max' ? new MaxPoolBy({ factor: 2, name }) : tf.layers.averagePooling2d({ poolSize: 2, name }));
   const model = tf.sequential({ name: 'classifier' });
   const conv = (filters: number, kernelSize: number, name: string, first: boolean) =>
     tf.layers.conv2d({
       filters, kernelSize, padding: 'valid', activation: 'relu', name, kernelInitializer: 'zeros',
       ...(first ? { inputShape: [image.height, image.width, image.channels] } : {}),
     });
-  model.add(conv(32, 5, 'clf_conv0', true)); // [B, 24, 24, 32]
-  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool0' })); // [B, 12, 12, 32]
-  model.add(conv(64, 5, 'clf_conv1', false)); // [B, 8, 8, 64]
-  model.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'clf_pool1' })); // [B, 4, 4, 64]
+  model.add(conv(c0, 5, 'clf_conv0', true)); // [B, 24, 24, c0]
+  model.add(pool('clf_pool0')); // [B, 12, 12, c0]
+  model.add(conv(c1, 5, 'clf_conv1', false)); // [B, 8, 8, c1]
+  model.add(pool('clf_pool1')); // [B, 4, 4, c1]
   model.add(tf.layers.flatten({ name: 'clf_flat' })); // [B, 1024]
   model.add(tf.layers.dense({ units: FEATURE_DIM, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: 'zeros' })); // [B, 128]
   model.add(tf.layers.dense({ units: classes, name: 'clf_logits', kernelInitializer: 'zeros' })); // [B, classes]

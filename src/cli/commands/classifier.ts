@@ -22,6 +22,9 @@ export function registerClassifier(y: Argv) {
       .option('shift', { type: 'number', default: d.shift, describe: 'random translation, pixels (0: none)' })
       .option('rotate', { type: 'number', default: d.rotate, describe: 'random rotation, degrees either way (0: none)' })
       .option('dropout', { type: 'number', default: d.dropout, describe: 'dropout rate on the feature layer while training (0: none)' })
+      .option('elastic', { type: 'number', default: d.elastic, describe: 'elastic distortion strength alpha, pixels (sigma 4; Simard et al. use 34; 0: none)' })
+      .option('pool', { choices: ['avg', 'max'] as const, default: 'avg' as 'avg' | 'max', describe: '2x2 pooling after each convolution' })
+      .option('channels', { type: 'string', default: '32,64', describe: 'feature maps of the two convolutions' })
       .option('seed', { type: 'number', default: d.seed })
       .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
       .option('out', { type: 'string', describe: 'folder to write (default: src/metrics/classifiers/<dataset>, the shipped one)' })
@@ -33,7 +36,10 @@ export function registerClassifier(y: Argv) {
     }
     if (!(args.lr > 0 && args.lr < 1)) throw new UsageError(`--lr ${args.lr}: between 0 and 1`);
     if (!(args.rotate >= 0 && args.rotate <= 180)) throw new UsageError(`--rotate ${args.rotate}: degrees between 0 and 180`);
+    if (!(args.elastic >= 0 && args.elastic <= 100)) throw new UsageError(`--elastic ${args.elastic}: pixels between 0 and 100`);
     if (!(args.dropout >= 0 && args.dropout < 1)) throw new UsageError(`--dropout ${args.dropout}: at least 0 and below 1`);
+    const channels = args.channels.split(',').map(Number);
+    if (channels.length !== 2 || !channels.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024)) throw new UsageError(`--channels ${args.channels}: two whole numbers from 1 to 1024, e.g. 32,64`);
     const out = args.out ?? shippedClassifierDir(args.dataset);
     if (existsSync(path.join(out, 'classifier.json')) && !args.force) {
       throw new UsageError(`${out} already holds a classifier; nothing was written`, { hint: 'add --force to replace it, or choose another --out' });
@@ -43,7 +49,8 @@ export function registerClassifier(y: Argv) {
     const train = await loadDataset({ ...spec, split: 'train' });
     const test = await loadDataset({ ...spec, split: 'test' });
     process.stdout.write(`training the classifier on ${train.count} ${args.dataset} training images, testing on ${test.count} held-out (${backend.name})\n`);
-    const options = { epochs: args.epochs, batchSize: args.batchSize, lr: args.lr, shift: args.shift, rotate: args.rotate, dropout: args.dropout, seed: args.seed };
+    const options = { epochs: args.epochs, batchSize: args.batchSize, lr: args.lr, shift: args.shift, rotate: args.rotate, dropout: args.dropout,
+      elastic: args.elastic, pool: args.pool, channels: channels as [number, number], seed: args.seed };
     let testAccuracy = 0;
     const model = await trainClassifier(train, test, {
       ...options,
@@ -54,7 +61,8 @@ export function registerClassifier(y: Argv) {
     });
     try {
       const command = ['ganymede classifier train', `--dataset ${args.dataset}`, ...(args.dir ? [`--dir ${args.dir}`] : []),
-        `--epochs ${args.epochs}`, `--batch-size ${args.batchSize}`, `--lr ${args.lr}`, `--shift ${args.shift}`, `--rotate ${args.rotate}`, `--dropout ${args.dropout}`, `--seed ${args.seed}`,
+        `--epochs ${args.epochs}`, `--batch-size ${args.batchSize}`, `--lr ${args.lr}`, `--shift ${args.shift}`, `--rotate ${args.rotate}`, `--dropout ${args.dropout}`,
+        `--elastic ${args.elastic}`, `--pool ${args.pool}`, `--channels ${channels.join(',')}`, `--seed ${args.seed}`,
         `--backend ${backend.name}`].join(' ');
       const info = await saveClassifier(model, out, { dataset: args.dataset, train: train.count, test: test.count, testAccuracy, ...options, backend: backend.name, command });
       process.stdout.write(`test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${test.count} images; classifier ${info.hash} -> ${out}\n`);

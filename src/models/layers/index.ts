@@ -8,6 +8,6 @@ export { Upsample2x, AvgPool2x, GlobalSumPool } from './resample.js';
 export { SelfAttention } from './self-attention.js';
 export { ConditionalBatchNorm, Projection } from './conditional.js';
 export { initialWeightsBy, type InitRule } from './init.js';
-export { EqualizedLayer, PixelNorm, MinibatchStddev, FadeIn, UpsampleBy, AvgPoolBy, setFadeAlpha, heScale } from './progressive.js';
+export { EqualizedLayer, PixelNorm, MinibatchStddev, FadeIn, UpsampleBy, AvgPoolBy, MaxPoolBy, setFadeAlpha, heScale } from './progressive.js';
 export { LatentNorm, MappingDense, MixingLatent, StyleMixing, WAverage } from './style-mapping.js';
 export { ModulatedConv2D, NoiseInjection, StyleConst } from './style-conv.js';

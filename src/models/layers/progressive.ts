@@ -170,7 +170,14 @@ export class UpsampleBy extends ByFactor {
 }
 
 /** [B, H, W, C] -> [B, H/f, W/f, C], the mean of each f x f block (average pooling). */
-export class AvgPoolBy extends ByFactor {
+abstract class PoolBy extends ByFactor {
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
+    const [b, h, w, c] = shapeOf(s);
+    return [b, (h as number) / this.factor, (w as number) / this.factor, c];
+  }
+}
+
+export class AvgPoolBy extends PoolBy {
   static readonly className = 'AvgPoolBy';
 
   override call(inputs: Inputs): tf.Tensor {
@@ -181,11 +188,24 @@ export class AvgPoolBy extends ByFactor {
       return f === 1 ? tf.clone(x) : tf.mean(tf.reshape(x, [b, h / f, f, w / f, f, c]), [2, 4]);
     });
   }
+}
 
-  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
-    const [b, h, w, c] = shapeOf(s);
-    return [b, (h as number) / this.factor, (w as number) / this.factor, c];
+/**
+ * [B, H, W, C] -> [B, H/f, W/f, C], the largest value of each f x f block (max pooling). Written as reshape + max
+ * because the wasm MaxPoolGrad kernel is wrong for some shapes (TFJS-NOTES.md); Max's gradient goes to every
+ * maximal entry of a block.
+ */
+export class MaxPoolBy extends PoolBy {
+  static readonly className = 'MaxPoolBy';
+
+  override call(inputs: Inputs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs) as tf.Tensor4D;
+      const [b, h, w, c] = x.shape;
+      const f = this.factor;
+      return f === 1 ? tf.clone(x) : tf.max(tf.reshape(x, [b, h / f, f, w / f, f, c]), [2, 4]);
+    });
   }
 }
 
-for (const cls of [EqualizedLayer, PixelNorm, MinibatchStddev, FadeIn, UpsampleBy, AvgPoolBy]) tf.serialization.registerClass(cls);
+for (const cls of [EqualizedLayer, PixelNorm, MinibatchStddev, FadeIn, UpsampleBy, AvgPoolBy, MaxPoolBy]) tf.serialization.registerClass(cls);

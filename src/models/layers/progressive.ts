@@ -169,42 +169,41 @@ export class UpsampleBy extends ByFactor {
   }
 }
 
-/** [B, H, W, C] -> [B, H/f, W/f, C], the mean of each f x f block (average pooling). */
+/** [B, H, W, C] -> [B, H/f, W/f, C], one value per f x f block: reshape to [B, H/f, f, W/f, f, C], then reduce. */
 abstract class PoolBy extends ByFactor {
+  protected abstract reduce(blocks: tf.Tensor, axes: number[]): tf.Tensor;
+
+  override call(inputs: Inputs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs) as tf.Tensor4D;
+      const [b, h, w, c] = x.shape;
+      const f = this.factor;
+      return f === 1 ? tf.clone(x) : this.reduce(tf.reshape(x, [b, h / f, f, w / f, f, c]), [2, 4]);
+    });
+  }
+
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, h, w, c] = shapeOf(s);
     return [b, (h as number) / this.factor, (w as number) / this.factor, c];
   }
 }
 
+/** The mean of each f x f block (average pooling). */
 export class AvgPoolBy extends PoolBy {
   static readonly className = 'AvgPoolBy';
-
-  override call(inputs: Inputs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = one(inputs) as tf.Tensor4D;
-      const [b, h, w, c] = x.shape;
-      const f = this.factor;
-      return f === 1 ? tf.clone(x) : tf.mean(tf.reshape(x, [b, h / f, f, w / f, f, c]), [2, 4]);
-    });
+  protected reduce(blocks: tf.Tensor, axes: number[]): tf.Tensor {
+    return tf.mean(blocks, axes);
   }
 }
 
 /**
- * [B, H, W, C] -> [B, H/f, W/f, C], the largest value of each f x f block (max pooling). Written as reshape + max
- * because the wasm MaxPoolGrad kernel is wrong for some shapes (TFJS-NOTES.md); Max's gradient goes to every
- * maximal entry of a block.
+ * The largest value of each f x f block (max pooling). Written as reshape + max because the wasm MaxPoolGrad kernel
+ * is wrong for some shapes (TFJS-NOTES.md); Max's gradient goes to every maximal entry of a block.
  */
 export class MaxPoolBy extends PoolBy {
   static readonly className = 'MaxPoolBy';
-
-  override call(inputs: Inputs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = one(inputs) as tf.Tensor4D;
-      const [b, h, w, c] = x.shape;
-      const f = this.factor;
-      return f === 1 ? tf.clone(x) : tf.max(tf.reshape(x, [b, h / f, f, w / f, f, c]), [2, 4]);
-    });
+  protected reduce(blocks: tf.Tensor, axes: number[]): tf.Tensor {
+    return tf.max(blocks, axes);
   }
 }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { schedule } from '../../src/train/schedule.js';
-import { batchesBefore, configAt, samplesBefore, stageAt } from '../../src/train/stages.js';
+import { batchesBefore, configAt, growthAt, samplesBefore, stageAt } from '../../src/train/stages.js';
 
 // Seed MLP GAN (it does not grow), B = 8, loss bce-ns. Stage 0: a critic warm-up of 16 images (2 steps, D only).
 // Stage 1: 24 images at B = 4 (6 steps), WGAN-GP with n_critic 3, D's first block frozen, G's lr 0.001.
@@ -62,6 +62,20 @@ test('a stage overrides gan keys one by one; feature matching in a G-only stage 
   assert.deepEqual([0, 1, 2, 3].map((s) => schedule(s, fm).rounds.map((r) => `${r.tag}:${r.batch}`).join(' ')),
     ['D0:0 D1:1 G:1', 'G:2', 'G:3', 'D0:4 D1:5 G:5']);
   assert.deepEqual([1, 2, 3, 4].map((s) => samplesBefore(s, fm)), [16, 24, 32, 48]);
+});
+
+test('a ProGAN stage without a resolution keeps the previous one, with no fade and no growing', () => {
+  const pg = loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'train.batchSize=8', 'train.microShards=2',
+    'stages=[{resolution: 7, stableImages: 8}, {resolution: 14, fadeImages: 16, stableImages: 8}, {nCritic: 2, gan: {gp: 10}}]']);
+  // 7x7 for 1 step; 14x14 fades over steps 1-2 and is stable at step 3; from step 4 the third stage at 14x14, alpha 1.
+  assert.deepEqual([3, 4, 9].map((s) => [stageAt(s, pg)?.index, stageAt(s, pg)?.resolution, stageAt(s, pg)?.alpha, growthAt(s, pg)?.fading]),
+    [[1, 14, 1, false], [2, 14, 1, false], [2, 14, 1, false]]);
+  assert.deepEqual(schedule(4, pg).rounds.map((r) => `${r.tag}:${r.batch}`), ['D0:4', 'D1:5', 'G:-1']);
+  assert.equal(configAt(4, pg).gan.gp, 10);
+  const is = (re: RegExp) => (e: Error) => e instanceof ConfigError && re.test(e.message);
+  assert.throws(() => loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'train.batchSize=8',
+    'stages=[{resolution: 7, stableImages: 8}, {fadeImages: 8}]']), is(/stages\[1\]\.fadeImages: the stage keeps resolution 7/));
+  assert.throws(() => loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'stages=[{stableImages: 8}]']), is(/stages\[0\]\.resolution: the first stage/));
 });
 
 test('without stages, and with stages that override nothing, the schedule is what it was', () => {

@@ -7,6 +7,16 @@ import type { StageConfig } from './progressive.js';
 
 /** Effective configs by stage index, per run config: built once, so a stage's sections keep one identity. */
 const memo = new WeakMap<Readonly<Config>, Readonly<Config>[]>();
+/** The run config each effective config was made from. */
+const runs = new WeakMap<Readonly<Config>, Readonly<Config>>();
+
+/**
+ * The run's own config behind an effective one (itself for a run config). The stage schedule is a function of the
+ * run's config: a stage's overrides (its batch size, n_critic) must not leak into where the other stages lie.
+ */
+export function runConfig(config: Readonly<Config>): Readonly<Config> {
+  return runs.get(config) ?? config;
+}
 
 /** A copy of `base` with `over`'s keys set, nested sections merged key by key (arrays replaced whole); frozen. */
 function merged<T extends object>(base: T, over: object | undefined): T {
@@ -30,22 +40,29 @@ function overrides(s: StageConfig): boolean {
  * in place of the run's own. The run's config itself when the stage overrides none of them (or there are no
  * stages), so runs without stage overrides compute exactly what they did before stages could override fields.
  */
-export function stageConfig(config: Readonly<Config>, index: number | undefined): Readonly<Config> {
+export function stageConfig(of: Readonly<Config>, index: number | undefined): Readonly<Config> {
+  const config = runConfig(of);
   const s = index === undefined ? undefined : config.stages[index];
   if (!s || !overrides(s)) return config;
   let all = memo.get(config);
   if (!all) memo.set(config, (all = []));
-  return (all[index!] ??= Object.freeze({
-    ...config,
-    loss: s.loss ?? config.loss,
-    gan: merged(config.gan, s.gan),
-    train: merged(config.train, { nCritic: s.nCritic, batchSize: s.batchSize }),
-    freeze: s.freeze ?? config.freeze,
-  }));
+  let c = all[index!];
+  if (!c) {
+    c = Object.freeze({
+      ...config,
+      loss: s.loss ?? config.loss,
+      gan: merged(config.gan, s.gan),
+      train: merged(config.train, { nCritic: s.nCritic, batchSize: s.batchSize }),
+      freeze: s.freeze ?? config.freeze,
+    });
+    all[index!] = c;
+    runs.set(c, config);
+  }
+  return c;
 }
 
 /** Whether stage `index` trains network `net` (`trainNetworks`; every network when absent). */
 export function stageTrains(config: Readonly<Config>, index: number | undefined, net: string): boolean {
-  const list = index === undefined ? undefined : config.stages[index]?.trainNetworks;
+  const list = index === undefined ? undefined : runConfig(config).stages[index]?.trainNetworks;
   return !list || list.includes(net);
 }

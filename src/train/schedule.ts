@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { modelFamily } from '../models/index.js';
 import { DREG_TAG } from './gan-objectives.js';
 import { decayedLr } from './lr-decay.js';
+import { runConfig } from '../config/stage-config.js';
 import { batchesBefore as stageBatchesBefore, configAt, stageAt, trainsAt, type Stage } from './stages.js';
 
 export interface Round {
@@ -23,7 +24,8 @@ export interface StepPlan {
 }
 
 /** The rounds and learning rates of `step` (0-based). */
-export function schedule(step: number, config: Readonly<Config>): StepPlan {
+export function schedule(step: number, of: Readonly<Config>): StepPlan {
+  const config = runConfig(of); // the run's, also when handed a stage's effective config
   const family = modelFamily(config.model.family);
   const lr: Record<string, number> = {};
   const stageLr = config.stages.length > 0 ? config.stages[stageAt(step, config)!.index].lr : undefined; // a stage's own base rates

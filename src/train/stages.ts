@@ -8,7 +8,7 @@
 // (src/config/stage-config.ts), such as n_critic, so the sample stream positions sum each phase's own use.
 import type { Config } from '../config/index.js';
 import { modelFamily, type GrowthStage } from '../models/index.js';
-import { stageConfig, stageTrains } from '../config/stage-config.js';
+import { runConfig, stageConfig, stageTrains } from '../config/stage-config.js';
 
 /** Where a step stands in the progressive schedule. */
 export interface Stage {
@@ -28,7 +28,8 @@ export interface Stage {
 interface Phase { stage: number; start: number; steps: number; fade: boolean }
 
 /** The fade and stabilise phases of the stages, in steps, the last one open-ended (cheap: no cache to go stale). */
-function phases(config: Readonly<Config>): Phase[] {
+function phases(of: Readonly<Config>): Phase[] {
+  const config = runConfig(of); // a stage's effective config (src/config/stage-config.ts) schedules as its run
   const out: Phase[] = [];
   let start = 0;
   config.stages.forEach((s, i) => {
@@ -49,14 +50,16 @@ function phaseAt(step: number, config: Readonly<Config>): Phase {
 }
 
 /** The first step of each stage, by index (a stage of no steps is absent: its successor starts there). */
-export function stageStarts(config: Readonly<Config>): Map<number, number> {
+export function stageStarts(of: Readonly<Config>): Map<number, number> {
+  const config = runConfig(of);
   const starts = new Map<number, number>();
   for (const p of phases(config)) if (p.steps > 0 && !starts.has(p.stage)) starts.set(p.stage, p.start);
   return starts;
 }
 
 /** The stage of `step` (0-based), or undefined when the config lists no stages. */
-export function stageAt(step: number, config: Readonly<Config>): Stage | undefined {
+export function stageAt(step: number, of: Readonly<Config>): Stage | undefined {
+  const config = runConfig(of);
   if (config.stages.length === 0) return undefined;
   const p = phaseAt(step, config);
   const s = config.stages[p.stage];
@@ -69,17 +72,20 @@ export function stageAt(step: number, config: Readonly<Config>): Stage | undefin
 }
 
 /** The global batch size of `step`: its stage's, else train.batchSize. */
-export function batchSizeAt(step: number, config: Readonly<Config>): number {
+export function batchSizeAt(step: number, of: Readonly<Config>): number {
+  const config = runConfig(of);
   return stageAt(step, config)?.batchSize ?? config.train.batchSize;
 }
 
 /** The effective config of `step`: its stage's overrides over the run's fields (src/config/stage-config.ts). */
-export function configAt(step: number, config: Readonly<Config>): Readonly<Config> {
+export function configAt(step: number, of: Readonly<Config>): Readonly<Config> {
+  const config = runConfig(of);
   return config.stages.length === 0 ? config : stageConfig(config, stageAt(step, config)!.index);
 }
 
 /** Whether `step` trains network `net` (its stage's `trainNetworks`; always without stages). */
-export function trainsAt(step: number, config: Readonly<Config>, net: string): boolean {
+export function trainsAt(step: number, of: Readonly<Config>, net: string): boolean {
+  const config = runConfig(of);
   return config.stages.length === 0 || stageTrains(config, stageAt(step, config)!.index, net);
 }
 
@@ -105,7 +111,8 @@ function sumBefore(step: number, config: Readonly<Config>, per: (stage: number, 
 }
 
 /** Real batches consumed by steps [0, step): step * n_critic for GANs without stages, step for VAEs. */
-export function batchesBefore(step: number, config: Readonly<Config>): number {
+export function batchesBefore(step: number, of: Readonly<Config>): number {
+  const config = runConfig(of);
   if (config.stages.length === 0) return step * batchesPerStep(config);
   return sumBefore(step, config, (stage, steps) => steps * batchesPerStep(config, stage));
 }
@@ -114,13 +121,15 @@ export function batchesBefore(step: number, config: Readonly<Config>): number {
  * Real samples consumed by steps [0, step): where in the sampler's endless stream `step`'s first batch starts.
  * Without stages this is step * n * B, so batch k of a step starts at global batch number * B as before.
  */
-export function samplesBefore(step: number, config: Readonly<Config>): number {
+export function samplesBefore(step: number, of: Readonly<Config>): number {
+  const config = runConfig(of);
   if (config.stages.length === 0) return step * batchesPerStep(config) * config.train.batchSize;
   return sumBefore(step, config, (stage, steps) => steps * batchesPerStep(config, stage) * (config.stages[stage].batchSize ?? config.train.batchSize));
 }
 
 /** The shape the networks have at `step`: the stage's resolution, and whether the previous one still fades out. */
-export function growthAt(step: number, config: Readonly<Config>): GrowthStage | undefined {
+export function growthAt(step: number, of: Readonly<Config>): GrowthStage | undefined {
+  const config = runConfig(of);
   const stage = stageAt(step, config);
   if (!stage || stage.resolution === undefined || !modelFamily(config.model.family).stageOfWeights) return undefined; // a family that does not grow
   return { resolution: stage.resolution, fading: stage.alpha < 1 };

@@ -51,6 +51,18 @@ test('the schedule of a 3-stage config with overrides equals the hand-written ta
   assert.equal(configAt(3, config).train.nCritic, 3);
 });
 
+test("handed a stage's effective config, the stage functions still answer for the run", () => {
+  // Workers and objectives hold the effective config of their step; its batch size and n_critic are the stage's, and
+  // must not move where the other stages lie (with B = 4 for stage 0, stage 1 would start at step 4, not 2).
+  for (const t of [0, 3, 8]) {
+    const c = configAt(t, config);
+    for (let step = 0; step < 12; step++) {
+      assert.deepEqual([stageAt(step, c), samplesBefore(step, c), batchesBefore(step, c), schedule(step, c), configAt(step, c)],
+        [stageAt(step, config), samplesBefore(step, config), batchesBefore(step, config), schedule(step, config), configAt(step, config)], `step ${step} from ${t}`);
+    }
+  }
+});
+
 test('a stage overrides gan keys one by one; feature matching in a G-only stage reads its own real batch', () => {
   const r1 = loadConfig(undefined, ['train.batchSize=8', 'gan.r1={gamma: 1, every: 4}', 'stages=[{stableImages: 8}, {gan: {r1: {gamma: 5}}}]']);
   assert.deepEqual(configAt(1, r1).gan.r1, { gamma: 5, every: 4 });

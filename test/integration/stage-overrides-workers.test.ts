@@ -5,7 +5,8 @@
 //   stage 2 (steps 8-9, B 8):  the run's own fields again (bce-ns, n_critic 1, nothing frozen).
 // 1 and 2 workers are byte-identical across the transitions, G is bit-for-bit its initial self through the D-only
 // stage, the frozen block through stage 1, and a run stopped inside stage 1 and resumed (checkpoint records the
-// stage) ends byte-identical to the uninterrupted one through the stage 1 -> 2 transition.
+// stage) ends byte-identical to the uninterrupted one through the stage 1 -> 2 transition, as does one stopped at the
+// end of stage 0 through the 0 -> 1 transition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -46,8 +47,10 @@ function same(a: NamedWeights, b: NamedWeights, names: (n: string) => boolean): 
   return a.names.filter(names).every((n) => bytes(a.values[a.names.indexOf(n)]).equals(bytes(b.values[b.names.indexOf(n)])));
 }
 
+let one = '';
+
 test('stages overriding loss, n_critic, frozen layers and trained networks: 1 = 2 workers, G untouched while D warms up, resume inside a stage', { timeout: 300_000 }, async () => {
-  const one = await train('w1', 1);
+  one = await train('w1', 1);
   const metrics = readFileSync(path.join(one, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
   assert.deepEqual(metrics.map((m) => [m['stage/index'], m['stage/batchSize']]), [[0, 8], [0, 8], ...Array(6).fill([1, 4]), [2, 8], [2, 8]]);
   // The stage's loss and penalty are what the workers computed: WGAN scores and gp/D in stage 1 only, no G round in stage 0.
@@ -81,6 +84,17 @@ test('stages overriding loss, n_critic, frozen layers and trained networks: 1 = 
   const resumed = await runCli(['train', '--resume', part, '--set', 'train.steps=10', '--workers', '2']);
   assert.equal(resumed.code, 0, resumed.stderr.slice(-3000));
   for (const step of [6, 8, 10]) for (const f of FILES) assert.equal(hashes(part, step)[f], hashes(one, step)[f], `resumed, step ${step}: ${f}`);
+});
+
+test('a run stopped at the end of the D-only stage resumes through the stage change exactly', { timeout: 300_000 }, async () => {
+  // The state saved in stage 0 (D alone); entering stage 1 on resume freezes D_fc0 (its Adam moments dropped) and
+  // starts G's Adam, as the straight run did.
+  assert.ok(one, 'needs the straight run of the test before');
+  const warm = await train('w1-warmup', 1, ['train.steps=2']);
+  assert.equal((await weightsAt(warm, 2, 'G')).meta.stage, 0);
+  const again = await runCli(['train', '--resume', warm, '--set', 'train.steps=10', '--workers', '2']);
+  assert.equal(again.code, 0, again.stderr.slice(-3000));
+  for (const step of [4, 10]) for (const f of FILES) assert.equal(hashes(warm, step)[f], hashes(one, step)[f], `resumed from step 2, step ${step}: ${f}`);
 });
 
 test('a bad stage key fails before any folder exists, naming the stage and the key', { timeout: 120_000 }, async () => {

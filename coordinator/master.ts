@@ -11,7 +11,9 @@ import { adamInit, adamStep, type AdamState } from '../src/train/adam.js';
 import { clipWeights, emaUpdate, regularizeGradients } from '../src/train/regularize.js';
 import { mergeState } from '../src/train/shard-state.js';
 import { carryAdam, carryWeights } from './grow.js';
+import { stageAt } from '../src/train/stages.js';
 import { checkFreezeNets, frozenWeights } from '../src/train/freeze.js';
+import { stageConfig } from '../src/config/stage-config.js';
 
 /** Name of the EMA generator in checkpoints (train.ema). */
 export const EMA_NET = 'G_ema';
@@ -28,12 +30,17 @@ export class MasterState {
   ema?: { weights: NamedWeights; net: tf.LayersModel; version: number; synced: number };
   /** Progressive growing: the fade-in alpha the networks run at (set by the trainer from the schedule). */
   alpha = 1;
+  /** Multi-stage training: the stage (index into config.stages) the state is in, and that stage's effective config. */
+  stageIndex?: number;
+  private current: Readonly<Config>;
 
   /** `stage`: the growth stage the networks are built for (progressive families; absent: full resolution). */
-  private constructor(readonly config: Readonly<Config>, private readonly image: ImageShape, public stage?: GrowthStage) {
+  private constructor(readonly config: Readonly<Config>, private readonly image: ImageShape, public stage?: GrowthStage, stageIndex?: number) {
     this.family = modelFamily(config.model.family);
     this.nets = this.family.build(config.model, image, stage);
-    checkFreezeNets(config, this.nets);
+    this.stageIndex = config.stages.length > 0 ? (stageIndex ?? 0) : undefined;
+    this.current = stageConfig(config, this.stageIndex);
+    checkFreezeNets(this.current, this.nets);
     if (config.train.ema.decay > 0 && this.family.kind === 'gan') {
       const built = this.family.build(config.model, image, stage);
       for (const [net, model] of Object.entries(built)) if (net !== 'G') model.dispose();
@@ -43,7 +50,7 @@ export class MasterState {
 
   /** A new run: weights from the seed, fresh optimizer states, versions 0. */
   static fresh(config: Readonly<Config>, image: ImageShape, stage?: GrowthStage): MasterState {
-    const s = new MasterState(config, image, stage);
+    const s = new MasterState(config, image, stage, 0);
     for (const [net, model] of Object.entries(s.nets)) {
       s.weights[net] = s.family.initialWeights
         ? s.family.initialWeights(model, net, config.seed, config.model)
@@ -57,8 +64,13 @@ export class MasterState {
 
   /** The exact state saved in a checkpoint. */
   static restore(config: Readonly<Config>, image: ImageShape, ckpt: LoadedCheckpoint): MasterState {
-    const meta = ckpt.meta as { versions?: Record<string, number>; adamSteps?: Record<string, number>; growth?: GrowthStage; adamStarts?: Record<string, number[]> };
-    const s = new MasterState(config, image, meta.growth);
+    const meta = ckpt.meta as {
+      versions?: Record<string, number>; adamSteps?: Record<string, number>; growth?: GrowthStage; adamStarts?: Record<string, number[]>; stage?: number;
+    };
+    // The stage the state was saved in (its frozen layers size the Adam state); checkpoints from before stages
+    // were recorded: the stage of the last step trained.
+    const stageIndex = meta.stage ?? (config.stages.length > 0 ? stageAt(Math.max(ckpt.step - 1, 0), config)?.index : undefined);
+    const s = new MasterState(config, image, meta.growth, stageIndex);
     for (const net of Object.keys(s.nets)) {
       const loaded = ckpt.networks[net];
       if (!loaded) throw new CheckpointError(`${ckpt.dir}: no network '${net}'`);
@@ -88,13 +100,13 @@ export class MasterState {
 
   /** Indices (in `weights` order) of a network's trainable weights, less frozen ones (config.freeze: no Adam state). */
   private trainable(net: string): number[] {
-    const frozen = frozenWeights(this.config, net, this.nets[net]);
+    const frozen = frozenWeights(this.current, net, this.nets[net]);
     return this.nets[net].weights.flatMap((w, i) => (w.trainable && !frozen.has(w.originalName) ? [i] : []));
   }
 
   /** Indices of a network's state weights (BatchNorm, SN u) that rounds update: those of frozen layers stay as they are. */
   private state(net: string): number[] {
-    const frozen = frozenWeights(this.config, net, this.nets[net]);
+    const frozen = frozenWeights(this.current, net, this.nets[net]);
     return this.nets[net].weights.flatMap((w, i) => (!w.trainable && !frozen.has(w.originalName) ? [i] : []));
   }
 
@@ -127,10 +139,10 @@ export class MasterState {
     let k = weights.length;
     for (const net of updates) {
       const n = this.state(net).length;
-      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n), frozenWeights(this.config, net, this.nets[net]));
+      mergeState(this.nets[net], this.weights[net].values, grads.slice(k, k + n), frozenWeights(this.current, net, this.nets[net]));
       k += n;
     }
-    const { weightClip } = this.config.gan;
+    const { weightClip } = this.current.gan; // a stage may override it
     if (weightClip > 0 && updates.includes('D')) clipWeights(this.trainable('D').map((i) => this.weights.D.values[i]), weightClip);
     if (this.ema && updates.includes('G')) {
       const { decay, start } = this.config.train.ema;
@@ -175,6 +187,24 @@ export class MasterState {
       this.ema = { weights: carryWeights(this.ema.weights, initial), net: net.G, version: this.ema.version + 1, synced: -1 };
     }
     this.stage = stage;
+  }
+
+  /**
+   * Multi-stage training: moves the state into stage `index` (src/config/stage-config.ts). When the stage freezes
+   * other layers, each phase's Adam state is carried by name as at growing: weights that train on keep their
+   * moments, weights it unfreezes start fresh (their own bias correction), weights it freezes drop theirs.
+   */
+  enterStage(index: number): void {
+    if (index === this.stageIndex) return;
+    const before = Object.fromEntries(Object.keys(this.family.phases).map((p) => [p, this.wireNames(p)]));
+    this.stageIndex = index;
+    this.current = stageConfig(this.config, index);
+    checkFreezeNets(this.current, this.nets, `stages[${index}]`);
+    for (const phase of Object.keys(this.family.phases)) {
+      const names = this.wireNames(phase);
+      if (names.join('\n') === before[phase].join('\n')) continue;
+      this.adam[phase] = carryAdam(this.adam[phase], before[phase], names, this.phaseWeights(phase).map((w) => w.length));
+    }
   }
 
   /** The networks samples are drawn from: G's EMA in place of G when train.ema is on. */
@@ -222,7 +252,11 @@ export class MasterState {
       adamSteps[phase] = adam.t;
       if (adam.start) adamStarts[phase] = adam.start;
     }
-    const growth = this.stage ? { growth: { ...this.stage }, ...(Object.keys(adamStarts).length > 0 ? { adamStarts } : {}) } : {};
+    const growth = {
+      ...(this.stage ? { growth: { ...this.stage } } : {}),
+      ...(Object.keys(adamStarts).length > 0 ? { adamStarts } : {}),
+      ...(this.stageIndex !== undefined ? { stage: this.stageIndex } : {}),
+    };
     const networks = this.ema ? { ...this.models(), [EMA_NET]: this.sampleNets().G } : this.models();
     return { step, config: this.config, networks, state, meta: { ...meta, versions: { ...this.versions }, adamSteps, ...growth } };
   }

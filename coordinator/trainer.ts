@@ -74,6 +74,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       // Progressive growing: the stage's networks (grown at a stage change) and its fade-in alpha and batch size.
       const growth = growthAt(step, config);
       if (!sameGrowth(growth, master.stage)) master.grow(growth!);
+      if (plan.stage) master.enterStage(plan.stage.index); // its overrides; Adam carried when it freezes other layers
       master.alpha = plan.stage?.alpha ?? 1;
       const B = plan.stage?.batchSize ?? batchSize;
       const shardSize = B / microShards;
@@ -132,11 +133,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const seconds = (performance.now() - t0) / 1000;
       const line: Record<string, number> = {
         step: done,
-        epoch: samplesBefore(done, config) / (batchesBefore(1, config) * data.count),
+        epoch: samplesBefore(done, config) / (Math.max(1, batchesBefore(1, config)) * data.count), // a first stage may use no real data
         ...stats,
         ...Object.fromEntries(Object.entries(plan.lr).map(([k, v]) => [`lr/${k}`, v])),
         'samples/s': B / seconds,
-        ...(plan.stage ? { 'stage/resolution': plan.stage.resolution, 'stage/alpha': plan.stage.alpha, 'stage/batchSize': B } : {}),
+        ...(plan.stage ? { 'stage/index': plan.stage.index, 'stage/alpha': plan.stage.alpha, 'stage/batchSize': B } : {}),
+        ...(plan.stage?.resolution !== undefined ? { 'stage/resolution': plan.stage.resolution } : {}),
         'time/step_ms': seconds * 1000,
         'time/compute_ms': time.compute,
         'time/send_ms': time.send,

@@ -7,7 +7,7 @@ import { NumericalError, ProtocolError } from '../src/errors.js';
 import { shardGradients, type Replica, type ShardTask } from '../src/train/shard-gradients.js';
 import { addInto, addStats, reduceNode, type Block } from '../src/train/reduce.js';
 import { setFadeAlpha } from '../src/models/layers/index.js';
-import { stageAt } from '../src/train/stages.js';
+import { configAt, stageAt } from '../src/train/stages.js';
 import { frozenWeights } from '../src/train/freeze.js';
 import { stateVariables } from '../src/train/shard-state.js';
 
@@ -88,10 +88,11 @@ export class ModelReplica {
 
   /**
    * Names of the tensors a phase's GRADS carry, in order: `g/<weight>` per gradient (frozen weights have none),
-   * then `s/<weight>` per state value (shard-state.ts; none for frozen layers).
+   * then `s/<weight>` per state value (shard-state.ts; none for frozen layers), as at `step`.
    */
-  gradNames(phase: string): string[] {
-    const { family, nets, config } = this.replica;
+  gradNames(phase: string, step = 0): string[] {
+    const { family, nets } = this.replica;
+    const config = configAt(step, this.replica.config); // a stage may freeze other layers
     const updates = family.phases[phase].updates;
     const frozen = (net: string) => frozenWeights(config, net, nets[net]);
     return [

@@ -298,7 +298,7 @@ export class Worker {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
       });
-      const names = replica.gradNames(header.phase); // g/<weight> and s/<weight>: what each tensor is, on the wire
+      const names = replica.gradNames(header.phase, header.step); // g/<weight> and s/<weight>: what each tensor is, on the wire
       const grads: WireTensor[] = replica.replica.config.cluster.gradientCompression === 'bf16'
         ? this.feedback.compress(`${header.tag}:${block.lo}:${block.n}`, result.grads).map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'bfloat16', shape: [data.length], data }))
         : result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));

@@ -12,6 +12,7 @@ import { loadRunData, type RunData } from '../../coordinator/run.js';
 import { prepareWarmStart, type WarmStartFlags } from '../pretrained/init-run.js';
 import type { WarmStartPlan } from '../pretrained/warm-start.js';
 import { checkFreeze } from '../train/freeze.js';
+import { checkStageNetworks } from '../train/stage-networks.js';
 
 export interface RunFlags extends WarmStartFlags {
   config?: string;
@@ -51,6 +52,7 @@ export async function prepareRun(flags: RunFlags, log?: Logger): Promise<Prepare
   // A bad or mismatched --init-from fails here too, before any folder exists.
   const warm = await prepareWarmStart(flags, config, data.data);
   checkFreeze(config, { height: data.data.height, width: data.data.width, channels: data.data.channels }, flags.config); // freeze: names known
+  checkStageNetworks(config, { height: data.data.height, width: data.data.width, channels: data.data.channels }, flags.config);
   const dir = flags.out ?? RunDir.freeName('runs', config.name);
   const run = RunDir.create(dir);
   run.writeConfig(config);

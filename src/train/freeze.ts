@@ -65,19 +65,22 @@ export function frozenLayers(spec: FreezeSpec, net: string, model: tf.LayersMode
   return frozen;
 }
 
-const cache = new WeakMap<tf.LayersModel, ReadonlySet<string>>();
+/** By model, then by spec (a stage may freeze other layers than the run: src/config/stage-config.ts). */
+const cache = new WeakMap<tf.LayersModel, Map<FreezeSpec | undefined, ReadonlySet<string>>>();
 
 /**
  * The original names (`D_fc0/kernel`, `G_bn0/moving_mean`) of the weights of network `net` that `config.freeze`
  * freezes, trainable and state alike. Cached per model: replicas and the master ask for every shard and step.
  */
 export function frozenWeights(config: Readonly<Config>, net: string, model: tf.LayersModel): ReadonlySet<string> {
-  let names = cache.get(model);
+  const spec = config.freeze[net];
+  let specs = cache.get(model);
+  if (!specs) cache.set(model, (specs = new Map()));
+  let names = specs.get(spec);
   if (!names) {
-    const spec = config.freeze[net];
     const layers = spec ? frozenLayers(spec, net, model) : new Set<string>();
     names = new Set(model.layers.filter((l) => layers.has(l.name)).flatMap((l) => l.weights.map((w) => w.originalName)));
-    cache.set(model, names);
+    specs.set(spec, names);
   }
   return names;
 }

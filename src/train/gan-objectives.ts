@@ -25,7 +25,7 @@ function realImages(r: Replica, task: ShardTask): tf.Tensor4D {
   const { height, width, channels } = r.image ?? MNIST;
   const x: tf.Tensor4D = tf.reshape(pixels(task, 1 / 127.5, -1), [task.count, height, width, channels]);
   const stage = stageAt(task.step, r.config); // progressive growing: pooled to the stage's resolution, faded
-  return stage ? stageImages(x, stage) : x;
+  return stage?.resolution !== undefined ? stageImages(x, stage) : x;
 }
 
 /** G(z) as images [b, H, W, C], z keyed by (seed, step, tag, shard, 'z'). */

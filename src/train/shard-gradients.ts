@@ -10,7 +10,7 @@ import { inShard, ShardContext } from '../models/layers/shard-context.js';
 import { stateContributions } from './shard-state.js';
 import { reconstructionSum } from '../losses/gaussian-decoder.js';
 import { CONDITIONAL_OBJECTIVES } from './conditional-objectives.js';
-import { batchSizeAt } from './stages.js';
+import { batchSizeAt, configAt } from './stages.js';
 import { frozenWeights } from './freeze.js';
 import { ownedFloat32 } from '../backend/owned-data.js';
 
@@ -82,11 +82,19 @@ function objectiveOf(phase: string, replica: Replica): Objective {
 
 /** The shard's share of the batch loss as a tensor (for oracle tests and evaluation). */
 export function shardLoss(replica: Replica, task: ShardTask): tf.Scalar {
-  return objectiveOf(task.phase, replica)(replica, task, 1 / batchSizeAt(task.step, replica.config)).loss;
+  const r = atStep(replica, task.step);
+  return objectiveOf(task.phase, r)(r, task, 1 / batchSizeAt(task.step, replica.config)).loss;
+}
+
+/** The replica with the effective config of `step` (a stage's loss, penalties, frozen layers: src/config/stage-config.ts). */
+export function atStep(replica: Replica, step: number): Replica {
+  const config = configAt(step, replica.config);
+  return config === replica.config ? replica : { ...replica, config };
 }
 
 /** Computes one shard's gradients and statistics; leaves no tensor behind. */
-export function shardGradients(replica: Replica, task: ShardTask): ShardGradients {
+export function shardGradients(run: Replica, task: ShardTask): ShardGradients {
+  const replica = atStep(run, task.step);
   const objective = objectiveOf(task.phase, replica);
   const vars = phaseVariables(replica, task.phase);
   const inv = 1 / batchSizeAt(task.step, replica.config); // the stage's B under progressive growing

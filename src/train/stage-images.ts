@@ -22,7 +22,7 @@ const up = (x: tf.Tensor4D, f: number): tf.Tensor4D => {
 /** Real images [b, H, W, C] as D sees them at `stage`: pooled to its resolution, faded, upsampled back to H x W. */
 export function stageImages(x: tf.Tensor4D, stage: Stage): tf.Tensor4D {
   return tf.tidy(() => {
-    const k = x.shape[1] / stage.resolution;
+    const k = x.shape[1] / (stage.resolution ?? x.shape[1]); // no resolution: a family that does not grow
     const xr = pool(x, k); // [b, r, r, C]
     const faded = stage.alpha < 1 && stage.index > 0 ? tf.add(up(pool(xr, 2), 2), tf.mul(tf.sub(xr, up(pool(xr, 2), 2)), stage.alpha)) as tf.Tensor4D : xr;
     return up(faded, k);

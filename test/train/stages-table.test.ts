@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { schedule } from '../../src/train/schedule.js';
 import { batchSizeAt, growthAt, samplesBefore, stageAt } from '../../src/train/stages.js';
+import { checkStageNetworks } from '../../src/train/stage-networks.js';
 
 const STAGES = 'stages=[{resolution: 7, stableImages: 20}, {resolution: 14, fadeImages: 16, stableImages: 8, batchSize: 4}, {resolution: 28, fadeImages: 24}]';
 const config = loadConfig(undefined, ['model.family=progan', 'loss=wasserstein', 'train.batchSize=8', 'train.microShards=2', STAGES]);
@@ -55,7 +56,11 @@ test('bad stage lists are ConfigErrors naming the key', () => {
   assert.throws(bad('[{resolution: 7, stableImages: 8}, {resolution: 14}]'), is(/stages\[1\]\.fadeImages/));
   assert.throws(bad('[{resolution: 7, stableImages: 8, batchSize: 6}]', ['train.microShards=4']), is(/stages\[0\]\.batchSize 6 .*microShards 4/));
   assert.throws(bad('[{resolution: 7, stableImages: 8}, {resolution: 14, fadeImages: 8}, {resolution: 28, fadeImages: 8}, {resolution: 56, fadeImages: 8}]'), is(/4 stages.*3 resolutions/));
-  assert.throws(() => loadConfig(undefined, ['stages=[{resolution: 7, stableImages: 8}]']), is(/model.family 'mlp-gan' cannot grow/));
+  // A family that does not grow: nothing fades in; a resolution other than the image size fails at run set-up.
+  assert.throws(() => loadConfig(undefined, ['stages=[{stableImages: 8}, {fadeImages: 8}]']), is(/stages\[1\]\.fadeImages: model.family 'mlp-gan' cannot grow/));
+  const mlp = loadConfig(undefined, ['stages=[{resolution: 7, stableImages: 8}]']);
+  assert.throws(() => checkStageNetworks(mlp, { height: 28, width: 28, channels: 1 }), is(/stages\[0\]\.resolution 7: model.family 'mlp-gan' cannot grow/));
+  checkStageNetworks(loadConfig(undefined, ['stages=[{resolution: 28, stableImages: 8}]']), { height: 28, width: 28, channels: 1 });
   assert.throws(bad('[{resolution: 7, stableImage: 8}]'), is(/stableImage/));
   assert.throws(bad('[{resolution: 7, stableImages: 8, lr: {VAE: 0.1}}]'), is(/stages\[0\]\.lr\.VAE/));
 });

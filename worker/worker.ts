@@ -53,7 +53,7 @@ export class Worker {
   private failure?: Error;
   private leaving?: string;
   private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
-  /** Residuals of bfloat16 gradient compression (cluster.gradientCompression), by round tag and block. */
+  /** Residuals of bfloat16/float16 gradient compression (cluster.gradientCompression), by round tag and block. */
   private readonly feedback = new ErrorFeedback();
 
   constructor(private readonly opts: WorkerOptions) {
@@ -299,8 +299,9 @@ export class Worker {
         throw err;
       });
       const names = replica.gradNames(header.phase); // g/<weight> and s/<weight>: what each tensor is, on the wire
-      const grads: WireTensor[] = replica.replica.config.cluster.gradientCompression === 'bf16'
-        ? this.feedback.compress(`${header.tag}:${block.lo}:${block.n}`, result.grads).map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'bfloat16', shape: [data.length], data }))
+      const compression = replica.replica.config.cluster.gradientCompression;
+      const grads: WireTensor[] = compression !== 'none'
+        ? this.feedback.encode(`${header.tag}:${block.lo}:${block.n}`, result.grads, compression).map((c, i) => ({ name: names[i] ?? `g/${i}`, shape: [c.data.length], ...c }))
         : result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },

@@ -32,7 +32,7 @@ const count = z.number().int().min(0);
 /** Describes one tensor frame: its name, dtype and shape (byte length = product(shape) x dtype size). */
 export const tensorSpec = z.strictObject({
   name,
-  dtype: z.enum(['float32', 'uint8', 'bfloat16']), // bfloat16: compressed gradients (cluster.gradientCompression)
+  dtype: z.enum(['float32', 'uint8', 'bfloat16', 'float16']), // bfloat16, float16: compressed gradients (cluster.gradientCompression)
   shape: z.array(count).max(8),
 });
 export type TensorSpec = z.infer<typeof tensorSpec>;

@@ -12,6 +12,8 @@ import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Mess
 import type { CurveServer } from '../src/protocol/curve.js';
 import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
 import { batchSizeAt } from '../src/train/stages.js';
+import { halvingBlocks } from '../src/train/halving.js';
+import { AllReduceWork } from './allreduce.js';
 import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
 import { authorize } from './zap.js';
@@ -75,6 +77,8 @@ export interface RoundResult {
   timing: { send: number; wait: number; reduce: number; compute: number };
   /** The accepted result of each block: who computed it, when. */
   blocks: BlockTiming[];
+  /** Bytes the coordinator's socket received and sent during the round (its link's traffic), and who reduced it. */
+  traffic: { in: number; out: number; reduce: 'star' | 'allreduce' };
 }
 
 interface Pending {
@@ -88,12 +92,29 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** A worker-side reduction round in progress (cluster.reduce: allreduce). */
+interface Collective {
+  order: RoundOrder;
+  work: AllReduceWork;
+  compute: number;
+  blocks: BlockTiming[];
+  since: number;
+  /** true: every chunk is in; false: the group failed, the coordinator reduces the round itself. */
+  settle: (ok: boolean) => void;
+  reject: (err: Error) => void;
+}
+
 export class Cluster {
   readonly runId = randomBytes(6).toString('hex');
   readonly members = new Membership();
   private readonly socket: zmq.Router;
   private readonly out: SendQueue;
   private pending?: Pending;
+  private collective?: Collective;
+  /** Bytes received and sent on the coordinator's socket so far. */
+  private readonly traffic = { in: 0, out: 0 };
+  /** Why the last round was not reduced by the workers (logged when it changes). */
+  private starReason = '';
   private failure?: Error;
   private timer?: NodeJS.Timeout;
   /** Wakes a wait for workers when membership changes. */
@@ -167,6 +188,7 @@ export class Cluster {
     this.failure = err;
     this.emit({ type: 'failure', message: err.message });
     this.pending?.reject(err);
+    this.collective?.reject(err);
     for (const reject of this.waiters) reject(err);
   }
 
@@ -174,6 +196,13 @@ export class Cluster {
   async round(order: RoundOrder): Promise<RoundResult> {
     if (this.failure) throw this.failure;
     await this.quorum();
+    const before = { ...this.traffic };
+    const traffic = (reduce: 'star' | 'allreduce') => ({ in: this.traffic.in - before.in, out: this.traffic.out - before.out, reduce });
+    const group = this.allReduceGroup(this.members.healthy());
+    if (group) {
+      const res = await this.allReduceRound(order, group.workers, group.blocks);
+      if (res) return { ...res, traffic: traffic('allreduce') };
+    }
     const workers = this.members.healthy();
     const assignment = assignShards(this.opts.config.train.microShards, workers.length);
     const started = performance.now();
@@ -202,7 +231,94 @@ export class Cluster {
       (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
     );
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
-    return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo) };
+    return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo), traffic: traffic('star') };
+  }
+
+  /** The workers and their blocks when this round can be reduced by the workers; undefined (star) otherwise. */
+  private allReduceGroup(workers: Member[]): { workers: Member[]; blocks: Block[] } | undefined {
+    if (this.opts.config.cluster.reduce !== 'allreduce') return undefined;
+    const blocks = halvingBlocks(this.opts.config.train.microShards, workers.length);
+    const why = this.opts.curve ? 'peer links are not encrypted: with CURVE keys the coordinator reduces every round'
+      : !blocks ? `${workers.length} workers and ${this.opts.config.train.microShards} micro-shards: worker-side reduction needs powers of two (at least 2 workers, at most one per micro-shard)`
+        : workers.some((m) => !m.peer) ? 'a worker has no peer address' : '';
+    if (why !== this.starReason) {
+      this.starReason = why;
+      if (why) this.opts.log.info({ workers: workers.length }, `cluster.reduce is allreduce, but ${why}; the coordinator reduces (star)`);
+    }
+    return why || !blocks ? undefined : { workers, blocks };
+  }
+
+  /**
+   * One round reduced by the workers: each gets WORK with its block and the group's peer addresses, they reduce by
+   * recursive halving and each sends back 1/N of the sum. Resolves undefined when the group fails (a worker lost,
+   * left, silent or reporting a peer failure): the caller then runs the round as star.
+   */
+  private async allReduceRound(order: RoundOrder, workers: Member[], blocks: Block[]): Promise<Omit<RoundResult, 'traffic'> | undefined> {
+    const started = performance.now();
+    const work = new AllReduceWork(workers.map((m) => m.id), blocks, order.gradSizes);
+    let settle!: (ok: boolean) => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<boolean>((res, rej) => {
+      settle = res;
+      reject = rej;
+    });
+    const c: Collective = { order, work, compute: 0, blocks: [], since: Date.now(), settle, reject };
+    this.collective = c;
+    const peers = workers.map((m) => m.peer as string);
+    workers.forEach((m, i) => {
+      m.outstanding.add(blockKey(blocks[i]));
+      this.dispatch(m, order, [blocks[i]], { index: i, peers }).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
+    });
+    const sent = performance.now();
+    let ok: boolean;
+    try {
+      ok = await done;
+    } finally {
+      this.collective = undefined;
+      for (const m of this.members.live()) m.outstanding.clear();
+    }
+    if (!ok) return undefined;
+    const received = performance.now();
+    const bad = work.nonFinite();
+    if (bad >= 0) {
+      throw new NumericalError(`non-finite sum of ${order.nets.join('+')} gradients in step ${order.step} (${order.tag} round), reduced by the workers (chunk of worker ${bad} of the group)`);
+    }
+    const total = work.result(this.opts.config.train.microShards);
+    const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: c.compute };
+    return { grads: total.grads, stats: total.stats, timing, blocks: c.blocks.sort((a, b) => a.lo - b.lo) };
+  }
+
+  /** The worker-side reduction of the round cannot finish: the coordinator reduces the round itself. */
+  private giveUpCollective(why: string, m?: Member): void {
+    const c = this.collective;
+    if (!c || (m && c.work.indexOf(m.id) < 0)) return;
+    this.opts.log.warn({ round: c.order.round, reason: why }, `worker-side reduction of round ${c.order.round} given up (${why}); the coordinator reduces it`);
+    this.collective = undefined;
+    c.settle(false);
+  }
+
+  /** A worker's span of the reduced gradient (GRADS with chunk). */
+  private chunk(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
+    const c = this.collective;
+    if (!c || header.round !== c.order.round || !header.chunk) {
+      this.opts.log.debug({ worker: describe(m), round: header.round }, 'late reduced chunk dropped');
+      return;
+    }
+    m.outstanding.delete(blockKey(header.block));
+    let complete: boolean;
+    try {
+      if (tensors.length !== 1 || tensors[0].dtype !== 'float32') throw new ProtocolError(`GRADS chunk of round ${header.round}: one float32 tensor expected`);
+      complete = c.work.accept(m.id, { block: header.block, stats: header.stats, chunk: header.chunk }, tensors[0].data as Float32Array);
+    } catch (err) {
+      this.giveUpCollective(`a bad chunk from ${describe(m)}`);
+      throw err;
+    }
+    const now = Date.now();
+    c.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent: c.since, received: now, computeMs: header.computeMs });
+    c.compute = Math.max(c.compute, header.computeMs);
+    const perShard = header.computeMs / header.block.n;
+    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
+    if (complete) c.settle(true);
   }
 
   /** Waits (logging why every few seconds) until at least cluster.minWorkers workers are healthy. */
@@ -259,7 +375,7 @@ export class Cluster {
     this.dispatch(m, p.order, blocks).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
   }
 
-  private async dispatch(m: Member, order: RoundOrder, blocks: Block[]): Promise<void> {
+  private async dispatch(m: Member, order: RoundOrder, blocks: Block[], allreduce?: { index: number; peers: string[] }): Promise<void> {
     for (const [net, w] of Object.entries(order.weights)) {
       if (m.sent[net] === w.version) continue;
       await this.send(m, { type: 'WEIGHTS', run: this.runId, net, version: w.version }, w.tensors());
@@ -278,13 +394,15 @@ export class Cluster {
     const versions = Object.fromEntries(Object.entries(order.weights).map(([net, w]) => [net, w.version]));
     await this.send(
       m,
-      { type: 'WORK', run: this.runId, round: order.round, step: order.step, phase: order.phase, tag: order.tag, versions, blocks, shardSize },
+      { type: 'WORK', run: this.runId, round: order.round, step: order.step, phase: order.phase, tag: order.tag, versions, blocks, shardSize, ...(allreduce ? { allreduce } : {}) },
       tensors,
     );
   }
 
   private send(m: Member, header: OutgoingHeader, tensors: WireTensor[] = []): Promise<void> {
-    return this.out.send([m.identity, ...encode(header, tensors)]);
+    const frames = encode(header, tensors);
+    for (const f of frames) this.traffic.out += f.byteLength;
+    return this.out.send([m.identity, ...frames]);
   }
 
   /** A worker is gone for good (dead, hung, cut off, or failed): its blocks go to others. */
@@ -293,6 +411,7 @@ export class Cluster {
     this.opts.log.warn({ worker: describe(m), reason }, `${describe(m)} lost: ${reason}; its blocks go to other workers`);
     this.emit({ type: 'failure', worker: describe(m), message: `lost: ${reason}` });
     this.pending?.work.drop(m.id);
+    this.giveUpCollective(`${describe(m)} lost`, m);
     this.rebalance();
   }
 
@@ -336,6 +455,7 @@ export class Cluster {
       const suspectMs = Math.max(c.suspectAfter * 1000, 3 * this.shardMs);
       if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > suspectMs) {
         this.members.move(m, 'suspect');
+        this.giveUpCollective(`${describe(m)} is silent`, m);
         this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
         this.emit({ type: 'suspect', worker: describe(m) });
       }
@@ -345,6 +465,16 @@ export class Cluster {
     }
     this.rebalance();
     this.checkStalled(now);
+    this.checkCollective(now);
+  }
+
+  /** A safety net: a worker-side reduction far slower than its blocks' compute is given up (the workers' own peer timeouts come first). */
+  private checkCollective(now: number): void {
+    const c = this.collective;
+    if (!c) return;
+    const { suspectAfter, peerTimeout } = this.opts.config.cluster;
+    const blockMs = this.shardMs * c.work.blocks[0].n;
+    if (now - c.since > blockMs + 2 * (Math.max(suspectAfter * 1000, 3 * blockMs) + peerTimeout * 1000)) this.giveUpCollective('it took far longer than its compute');
   }
 
   /** A round whose open blocks have nobody to go to waits for a worker, up to cluster.waitTimeout. */
@@ -373,6 +503,7 @@ export class Cluster {
   private async receive(): Promise<void> {
     try {
       for await (const [identity, ...frames] of this.socket) {
+        for (const f of frames) this.traffic.in += f.byteLength;
         let msg: Message;
         try {
           // Gradients are checked for finiteness in grads(), where a bad value is a numerical fault, not a bad message.
@@ -384,8 +515,10 @@ export class Cluster {
         try {
           this.handle(identity, msg);
         } catch (err) {
-          if (err instanceof NumericalError) this.pending?.reject(err);
-          else this.reject(identity, err as Error, frames);
+          if (err instanceof NumericalError) {
+            this.pending?.reject(err);
+            this.collective?.reject(err);
+          } else this.reject(identity, err as Error, frames);
         }
       }
     } catch (err) {
@@ -453,6 +586,9 @@ export class Cluster {
         throw new ProtocolError('a second HELLO from the same connection');
       case 'HEARTBEAT':
         return;
+      case 'PEER':
+        member.peer = header.address;
+        return;
       case 'GRADS':
         return this.grads(member, header, msg.tensors);
       case 'LEAVE':
@@ -460,6 +596,7 @@ export class Cluster {
           this.opts.log.info({ worker: describe(member), reason: header.reason }, 'worker left');
           this.emit({ type: 'leave', worker: describe(member), message: header.reason });
           this.pending?.work.drop(member.id);
+          this.giveUpCollective(`${describe(member)} left`, member);
           this.rebalance();
         }
         return;
@@ -497,6 +634,12 @@ export class Cluster {
   }
 
   private workerError(m: Member, header: HeaderOf<'ERROR'>): void {
+    const c = this.collective;
+    if (c && header.round === c.order.round && header.code !== 'worker-failed') {
+      if (header.code === 'non-finite') throw new NumericalError(`${header.message} (from ${describe(m)})`);
+      return this.giveUpCollective(`${describe(m)}: ${header.code}: ${header.message}`, m);
+    }
+    if (header.code === 'peer-failed') return; // of a worker-side reduction already given up
     const p = this.pending;
     const inRound = p !== undefined && header.round === p.order.round;
     switch (header.code) {
@@ -525,6 +668,7 @@ export class Cluster {
   }
 
   private grads(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
+    if (header.chunk) return this.chunk(m, header, tensors);
     const p = this.pending;
     if (!p || header.round !== p.order.round) {
       this.opts.log.debug({ worker: describe(m), round: header.round }, 'late GRADS dropped');

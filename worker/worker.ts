@@ -13,7 +13,9 @@ import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
 import { batchSizeAt } from '../src/train/stages.js';
 import { ErrorFeedback } from '../src/train/error-feedback.js';
+import { flatten } from '../src/train/halving.js';
 import { MNIST_IMAGE, ModelReplica } from './replica.js';
+import { ExchangeAborted, PeerExchange } from './peer-exchange.js';
 
 export interface WorkerOptions {
   /** tcp://host:port or ipc://path of the coordinator. */
@@ -55,6 +57,8 @@ export class Worker {
   private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
   /** Residuals of bfloat16/float16 gradient compression (cluster.gradientCompression), by round tag and block. */
   private readonly feedback = new ErrorFeedback();
+  /** Links to the other workers, under cluster.reduce: allreduce (bound after WELCOME). */
+  private peers?: PeerExchange;
 
   constructor(private readonly opts: WorkerOptions) {
     const curve = opts.curve;
@@ -90,6 +94,7 @@ export class Worker {
       }
     } finally {
       clearInterval(this.timer);
+      this.peers?.close();
       this.replica?.dispose();
       this.socket.close();
     }
@@ -256,12 +261,24 @@ export class Worker {
     this.config = config;
     this.runId = header.run;
     this.opts.log.info({ run: this.runId, workerId: header.workerId, backend: choice.name, reason: choice.reason }, 'joined run');
-    // The first message after WELCOME tells the coordinator this worker is ready for work.
-    await this.send({ type: 'HEARTBEAT', run: this.runId });
+    // The first message after WELCOME tells the coordinator this worker is ready for work (and, for worker-side
+    // reduction, where the other workers reach it).
+    if (config.cluster.reduce === 'allreduce') {
+      this.peers ??= new PeerExchange((why) => this.opts.log.warn({ err: why }, 'rejected a peer message'));
+      const address = this.peers.address || (await this.peers.bind(this.opts.coordinator));
+      await this.send({ type: 'PEER', run: this.runId, address });
+    } else {
+      await this.send({ type: 'HEARTBEAT', run: this.runId });
+    }
   }
 
   private async work(header: HeaderOf<'WORK'>, tensors: WireTensor[]): Promise<void> {
     const replica = this.need();
+    // New work means the coordinator has given up any older exchange (or this round's, when it reduces it itself).
+    this.peers?.abort(header.allreduce ? header.round - 1 : header.round);
+    if (header.allreduce && (!this.peers || header.blocks.length !== 1 || header.allreduce.index >= header.allreduce.peers.length)) {
+      throw new ProtocolError(`WORK round ${header.round}: allreduce needs one block, an index among the peers and a peer socket (cluster.reduce: allreduce)`);
+    }
     for (const [net, version] of Object.entries(header.versions)) {
       if (replica.versions[net] !== version) {
         throw new ProtocolError(`WORK round ${header.round} needs ${net} v${version}, this worker holds v${replica.versions[net] ?? 'none'}`);
@@ -298,6 +315,11 @@ export class Worker {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
       });
+      if (header.allreduce) {
+        // In the background: the receive loop must stay free to see the coordinator give the exchange up.
+        void this.allreduce(header, block, result, performance.now() - started);
+        continue;
+      }
       const names = replica.gradNames(header.phase); // g/<weight> and s/<weight>: what each tensor is, on the wire
       const compression = replica.replica.config.cluster.gradientCompression;
       const grads: WireTensor[] = compression !== 'none'
@@ -307,6 +329,30 @@ export class Worker {
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },
         grads,
       );
+    }
+  }
+
+  /**
+   * Worker-side reduction of one round (WORK.allreduce): recursive halving with the peers, then GRADS with this
+   * worker's 1/N of the reduced gradient. A peer that does not answer is reported (peer-failed): the coordinator
+   * then reduces the round itself. Float32 throughout (gradientCompression applies to star rounds only).
+   */
+  private async allreduce(header: HeaderOf<'WORK'>, block: { lo: number; n: number }, result: { grads: Float32Array[]; stats: Record<string, number> }, computeMs: number): Promise<void> {
+    const { index, peers } = header.allreduce as NonNullable<HeaderOf<'WORK'>['allreduce']>;
+    const c = (this.config as Readonly<Config>).cluster;
+    try {
+      const flat = flatten(result.grads);
+      // A partner computes a block of the same size: waiting much longer than this one took means it is gone or stuck.
+      const timeoutMs = Math.max(c.suspectAfter * 1000, 3 * computeMs) + c.peerTimeout * 1000;
+      const span = await (this.peers as PeerExchange).reduce({ run: this.runId, round: header.round, index, peers, flat, timeoutMs });
+      await this.send(
+        { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs, chunk: { ...span, total: flat.length } },
+        [{ name: `r/${span.offset}`, dtype: 'float32', shape: [span.length], data: flat.subarray(span.offset, span.offset + span.length) }],
+      );
+    } catch (err) {
+      if (err instanceof ExchangeAborted) return;
+      this.opts.log.warn({ round: header.round, err: (err as Error).message }, 'worker-side reduction failed; the coordinator reduces this round');
+      await this.send({ type: 'ERROR', run: this.runId, code: 'peer-failed', message: (err as Error).message, round: header.round, block }).catch(() => undefined);
     }
   }
 }

@@ -144,6 +144,12 @@ export const configSchema = z.strictObject({
        * counts (docs/benchmarks.md).
        */
       gradientCompression: z.enum(['none', 'bf16', 'fp16']).default('none'),
+      /**
+       * Who reduces a round's gradients: 'star' (default: the coordinator, a parameter server) or 'allreduce' (the
+       * workers, by recursive halving along the same fixed tree, each sending the coordinator 1/N of the sum; for a
+       * power-of-two number of workers and micro-shards, star otherwise; README "Worker-side reduction").
+       */
+      reduce: z.enum(['star', 'allreduce']).default('star'),
     })
     .prefault({}),
 });

@@ -64,14 +64,21 @@ export class PeerExchange {
   async reduce(task: ExchangeTask): Promise<Span> {
     this.floor = Math.max(this.floor, task.round);
     for (const key of this.early.keys()) if (Number(key.split(':')[0]) < task.round) this.early.delete(key);
+    for (const [address, o] of this.outboxes) {
+      if (task.peers.includes(address)) continue;
+      o.socket.close(); // a peer of an older group (gone, or replaced)
+      this.outboxes.delete(address);
+    }
     const plan = halvingPlan(task.index, task.peers.length, task.flat.length);
     for (const l of plan) {
+      if (this.floor > task.round) throw new ExchangeAborted(`round ${task.round} given up`);
       const half = task.flat.subarray(l.send.offset, l.send.offset + l.send.length);
       const frames = encode(
         { type: 'REDUCE', run: task.run, round: task.round, level: l.level, from: task.index, span: l.send },
         [{ name: `r/${l.send.offset}`, dtype: 'float32', shape: [half.length], data: half }],
       );
       const sending = this.outbox(task.peers[l.partner]).send(frames);
+      sending.catch(() => undefined); // awaited below; this only keeps an abandoned send from being an unhandled rejection
       const theirs = await this.take(`${task.round}:${l.level}:${l.partner}`, task.timeoutMs, `worker ${l.partner} of the group (${task.peers[l.partner]})`);
       await sending;
       addSpan(task.flat, l.keep, theirs);

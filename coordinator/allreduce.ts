@@ -4,14 +4,17 @@
 // checks are tested without processes. Any failure of the group makes the round fall back to star (cluster.ts).
 import { ProtocolError } from '../src/errors.js';
 import { allFinite } from '../src/protocol/index.js';
-import { finalSpan, unflatten, type Span } from '../src/train/halving.js';
+import { finalSpan, type Span } from '../src/train/halving.js';
 import { addStats, reduceNode, type Block } from '../src/train/reduce.js';
 
 export interface ChunkHeader { block: Block; stats: Record<string, number>; chunk: Span & { total: number } }
 
 export class AllReduceWork {
   private readonly spans: Span[];
-  private readonly chunks = new Map<number, Float32Array>();
+  /** The summed flat gradient; each chunk is copied in as it arrives (while the others are still on their way). */
+  private readonly flat: Float32Array;
+  private readonly arrived = new Set<number>();
+  private firstNonFinite = -1;
   private readonly stats = new Map<number, Record<string, number>>();
   readonly total: number;
 
@@ -19,6 +22,7 @@ export class AllReduceWork {
   constructor(readonly members: readonly string[], readonly blocks: readonly Block[], readonly gradSizes: readonly number[]) {
     this.total = gradSizes.reduce((a, b) => a + b, 0);
     this.spans = members.map((_, i) => finalSpan(i, members.length, this.total));
+    this.flat = new Float32Array(this.total);
   }
 
   indexOf(member: string): number {
@@ -38,26 +42,27 @@ export class AllReduceWork {
           `worker ${i} of the group owes ${want.offset}+${want.length} of ${this.total} for block ${b.lo}:${b.n}`,
       );
     }
-    this.chunks.set(i, data);
+    this.flat.set(data, want.offset);
+    if (this.firstNonFinite < 0 && !allFinite(data)) this.firstNonFinite = i;
+    this.arrived.add(i);
     this.stats.set(i, header.stats);
     return this.complete();
   }
 
   complete(): boolean {
-    return this.chunks.size === this.members.length;
+    return this.arrived.size === this.members.length;
   }
 
   /** Index of a chunk holding a NaN or infinity, or -1. */
   nonFinite(): number {
-    return [...this.chunks.entries()].find(([, d]) => !allFinite(d))?.[0] ?? -1;
+    return this.firstNonFinite;
   }
 
-  /** The round's gradient tensors and statistics (summed along the fixed tree over the blocks, as star does). */
+  /** The round's gradient tensors (views of one array) and statistics (summed along the fixed tree over the blocks, as star does). */
   result(microShards: number): { grads: Float32Array[]; stats: Record<string, number> } {
-    const flat = new Float32Array(this.total);
-    this.spans.forEach((s, i) => flat.set(this.chunks.get(i) as Float32Array, s.offset));
     const byBlock = new Map(this.blocks.map((b, i) => [`${b.lo}:${b.n}`, this.stats.get(i) as Record<string, number>]));
     const stats = reduceNode(0, microShards, (lo, n) => byBlock.get(`${lo}:${n}`), addStats);
-    return { grads: unflatten(flat, this.gradSizes), stats };
+    let at = 0;
+    return { grads: this.gradSizes.map((n) => this.flat.subarray(at, (at += n))), stats };
   }
 }

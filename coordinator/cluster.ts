@@ -10,10 +10,11 @@ import type { Config } from '../src/config/index.js';
 import { NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
 import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveServer } from '../src/protocol/curve.js';
-import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
+import { assignShards, type Block } from '../src/train/reduce.js';
 import { batchSizeAt } from '../src/train/stages.js';
-import { halvingBlocks } from '../src/train/halving.js';
+import { finalSpan, flatten, halvingBlocks } from '../src/train/halving.js';
 import { AllReduceWork } from './allreduce.js';
+import { EagerSum } from './eager-sum.js';
 import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
 import { authorize } from './zap.js';
@@ -84,6 +85,8 @@ export interface RoundResult {
 interface Pending {
   order: RoundOrder;
   work: RoundWork;
+  /** The reduction so far: blocks are summed along the tree as they arrive. */
+  sum: EagerSum;
   compute: number;
   blocks: BlockTiming[];
   /** When the round first had open blocks and nobody to give them to. */
@@ -212,7 +215,7 @@ export class Cluster {
       resolve = res;
       reject = rej;
     });
-    const pending: Pending = { order, work: new RoundWork(assignment.flat()), compute: 0, blocks: [], resolve, reject };
+    const pending: Pending = { order, work: new RoundWork(assignment.flat()), sum: new EagerSum(this.opts.config.train.microShards), compute: 0, blocks: [], resolve, reject };
     this.pending = pending;
     workers.forEach((m, i) => assignment[i].length > 0 && this.give(m, assignment[i]));
     const sent = performance.now();
@@ -223,13 +226,7 @@ export class Cluster {
       for (const m of this.members.live()) m.outstanding.clear();
     }
     const received = performance.now();
-    const total = reduceNode(
-      0,
-      this.opts.config.train.microShards,
-      (lo, n) => pending.work.result(lo, n),
-      // In place: every block result is consumed exactly once.
-      (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
-    );
+    const total = pending.sum.result(); // most of the adds were done while waiting for the last blocks
     const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
     return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo), traffic: traffic('star') };
   }
@@ -265,6 +262,7 @@ export class Cluster {
     const c: Collective = { order, work, compute: 0, blocks: [], since: Date.now(), settle, reject };
     this.collective = c;
     const peers = workers.map((m) => m.peer as string);
+    this.sendWeightParts(order, workers);
     workers.forEach((m, i) => {
       m.outstanding.add(blockKey(blocks[i]));
       this.dispatch(m, order, [blocks[i]], { index: i, peers }).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
@@ -288,11 +286,33 @@ export class Cluster {
     return { grads: total.grads, stats: total.stats, timing, blocks: c.blocks.sort((a, b) => a.lo - b.lo) };
   }
 
+  /**
+   * The weights every worker of the group lacks go out in N parts, part i to worker i, and the workers gather the
+   * rest from each other (recursive doubling): the coordinator's link sends each network once instead of N times.
+   */
+  private sendWeightParts(order: RoundOrder, workers: Member[]): void {
+    for (const [net, w] of Object.entries(order.weights)) {
+      if (workers.some((m) => m.sent[net] === w.version)) continue; // some hold it: whole weights to the others (dispatch)
+      const tensors = w.tensors();
+      const flat = flatten(tensors.map((t) => t.data as Float32Array));
+      const layout = tensors.map((t) => ({ name: t.name, shape: t.shape }));
+      workers.forEach((m, i) => {
+        const s = finalSpan(i, workers.length, flat.length);
+        const part = { ...s, total: flat.length, round: order.round, layout };
+        this.send(m, { type: 'WEIGHTS', run: this.runId, net, version: w.version, part }, [{ name: `w/${s.offset}`, dtype: 'float32', shape: [s.length], data: flat.subarray(s.offset, s.offset + s.length) }])
+          .catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
+        m.sent[net] = w.version;
+      });
+    }
+  }
+
   /** The worker-side reduction of the round cannot finish: the coordinator reduces the round itself. */
   private giveUpCollective(why: string, m?: Member): void {
     const c = this.collective;
     if (!c || (m && c.work.indexOf(m.id) < 0)) return;
     this.opts.log.warn({ round: c.order.round, reason: why }, `worker-side reduction of round ${c.order.round} given up (${why}); the coordinator reduces it`);
+    // A worker may not have gathered the weights sent in parts: star sends them whole again.
+    for (const member of this.members.live()) if (c.work.indexOf(member.id) >= 0) member.sent = {};
     this.collective = undefined;
     c.settle(false);
   }
@@ -700,6 +720,7 @@ export class Cluster {
     const now = Date.now();
     const sent = p.work.givenAt(m.id, header.block) ?? now;
     p.work.accept(m.id, header.block, result, now);
+    p.sum.add(header.block, result);
     p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
     const perShard = header.computeMs / header.block.n;

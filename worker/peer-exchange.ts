@@ -31,7 +31,7 @@ export class PeerExchange {
   private readonly outboxes = new Map<string, { socket: zmq.Push; queue: SendQueue }>();
   /** Partner halves that came before this worker asked for them, by round:level:from. */
   private readonly early = new Map<string, Float32Array>();
-  private waiter?: Waiter;
+  private readonly waiters = new Map<string, Waiter>();
   /** Messages of rounds below this are stale: exchanges finished (a newer one started) or given up. */
   private floor = -1;
   private closed = false;
@@ -73,26 +73,47 @@ export class PeerExchange {
     for (const l of plan) {
       if (this.floor > task.round) throw new ExchangeAborted(`round ${task.round} given up`);
       const half = task.flat.subarray(l.send.offset, l.send.offset + l.send.length);
-      const frames = encode(
-        { type: 'REDUCE', run: task.run, round: task.round, level: l.level, from: task.index, span: l.send },
-        [{ name: `r/${l.send.offset}`, dtype: 'float32', shape: [half.length], data: half }],
-      );
-      const sending = this.outbox(task.peers[l.partner]).send(frames);
-      sending.catch(() => undefined); // awaited below; this only keeps an abandoned send from being an unhandled rejection
-      const theirs = await this.take(`${task.round}:${l.level}:${l.partner}`, task.timeoutMs, `worker ${l.partner} of the group (${task.peers[l.partner]})`);
-      await sending;
+      const theirs = await this.trade(task, l.level, l.partner, l.send, half);
       addSpan(task.flat, l.keep, theirs);
     }
     return plan.length ? plan[plan.length - 1].keep : { offset: 0, length: task.flat.length };
   }
 
+  /**
+   * All-gather by recursive doubling (the halving levels backwards): `task.flat` holds this worker's final span of
+   * network `net`'s weights; in each level it trades the range it holds for its partner's, until it holds them all.
+   */
+  async gather(task: ExchangeTask & { net: string }): Promise<void> {
+    this.floor = Math.max(this.floor, task.round);
+    const plan = halvingPlan(task.index, task.peers.length, task.flat.length).reverse();
+    for (const l of plan) {
+      const mine = task.flat.subarray(l.keep.offset, l.keep.offset + l.keep.length);
+      const theirs = await this.trade(task, l.level, l.partner, l.keep, mine, task.net);
+      if (theirs.length !== l.send.length) throw new WorkerError(`weights of ${task.net}: ${theirs.length} values from worker ${l.partner}, expected ${l.send.length}`);
+      task.flat.set(theirs, l.send.offset);
+    }
+  }
+
+  /** Sends `data` (span `span`) to the level's partner and waits for the partner's half. */
+  private async trade(task: ExchangeTask, level: number, partner: number, span: Span, data: Float32Array, net?: string): Promise<Float32Array> {
+    const frames = encode(
+      { type: 'REDUCE', run: task.run, round: task.round, level, from: task.index, span, ...(net ? { net } : {}) },
+      [{ name: `r/${span.offset}`, dtype: 'float32', shape: [data.length], data }],
+    );
+    const sending = this.outbox(task.peers[partner]).send(frames);
+    sending.catch(() => undefined); // awaited below; this only keeps an abandoned send from being an unhandled rejection
+    const theirs = await this.take(keyOf(task.round, level, partner, net), task.timeoutMs, `worker ${partner} of the group (${task.peers[partner]})`);
+    await sending;
+    return theirs;
+  }
+
   /** Gives up every exchange of `round` and older (the coordinator has sent other work); their messages are dropped. */
   abort(round: number): void {
     this.floor = Math.max(this.floor, round + 1);
-    const w = this.waiter;
-    if (w && Number(w.key.split(':')[0]) <= round) {
+    for (const [key, w] of this.waiters) {
+      if (Number(key.split(':')[0]) > round) continue;
       clearTimeout(w.timer);
-      this.waiter = undefined;
+      this.waiters.delete(key);
       w.reject(new ExchangeAborted(`round ${round} given up`));
     }
   }
@@ -123,10 +144,10 @@ export class PeerExchange {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new WorkerError(`no partial sums from ${who} within ${Math.round(timeoutMs / 1000)} s`));
+        this.waiters.delete(key);
+        reject(new WorkerError(`nothing from ${who} within ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
-      this.waiter = { key, resolve, reject, timer };
+      this.waiters.set(key, { key, resolve, reject, timer });
     });
   }
 
@@ -139,12 +160,12 @@ export class PeerExchange {
             throw new Error(`expected REDUCE with one float32 tensor of its span's length, got ${header.type}`);
           }
           if (header.round < this.floor) continue; // an exchange given up or finished: stale
-          const key = `${header.round}:${header.level}:${header.from}`;
+          const key = keyOf(header.round, header.level, header.from, header.net);
           const data = tensors[0].data as Float32Array;
-          const w = this.waiter;
-          if (w?.key === key) {
+          const w = this.waiters.get(key);
+          if (w) {
             clearTimeout(w.timer);
-            this.waiter = undefined;
+            this.waiters.delete(key);
             w.resolve(data);
           } else {
             this.early.set(key, data);
@@ -158,6 +179,9 @@ export class PeerExchange {
     }
   }
 }
+
+/** Identifies one message of an exchange: round first (stale rounds are pruned by it), level, sender, and the network of a gather. */
+const keyOf = (round: number, level: number, from: number, net?: string) => `${round}:${level}:${from}${net ? `:${net}` : ''}`;
 
 /** This host's first non-internal IPv4 address (what other hosts most likely reach it at). */
 function externalAddress(): string {

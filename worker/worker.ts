@@ -59,6 +59,8 @@ export class Worker {
   private readonly feedback = new ErrorFeedback();
   /** Links to the other workers, under cluster.reduce: allreduce (bound after WELCOME). */
   private peers?: PeerExchange;
+  /** Networks whose new weights came in part (WEIGHTS with part): gathered from the peers when the round's WORK comes. */
+  private readonly gathers = new Map<string, { header: HeaderOf<'WEIGHTS'>; flat: Float32Array }>();
 
   constructor(private readonly opts: WorkerOptions) {
     const curve = opts.curve;
@@ -187,7 +189,11 @@ export class Worker {
           await this.welcome(header);
           return false;
         case 'WEIGHTS':
-          this.need().setWeights(header.net, header.version, msg.tensors);
+          if (header.part) this.partWeights(header, msg.tensors);
+          else {
+            this.need().setWeights(header.net, header.version, msg.tensors);
+            this.gathers.delete(header.net);
+          }
           return false;
         case 'WORK':
           await this.work(header, msg.tensors);
@@ -279,6 +285,7 @@ export class Worker {
     if (header.allreduce && (!this.peers || header.blocks.length !== 1 || header.allreduce.index >= header.allreduce.peers.length)) {
       throw new ProtocolError(`WORK round ${header.round}: allreduce needs one block, an index among the peers and a peer socket (cluster.reduce: allreduce)`);
     }
+    if (!(await this.gatherWeights(header))) return;
     for (const [net, version] of Object.entries(header.versions)) {
       if (replica.versions[net] !== version) {
         throw new ProtocolError(`WORK round ${header.round} needs ${net} v${version}, this worker holds v${replica.versions[net] ?? 'none'}`);
@@ -330,6 +337,46 @@ export class Worker {
         grads,
       );
     }
+  }
+
+  /** Keeps this worker's part of a network's new weights until the round's WORK (the peers hold the other parts). */
+  private partWeights(header: HeaderOf<'WEIGHTS'>, tensors: WireTensor[]): void {
+    const part = header.part as NonNullable<HeaderOf<'WEIGHTS'>['part']>;
+    const sized = part.layout.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    if (tensors.length !== 1 || tensors[0].data.length !== part.length || part.offset + part.length > part.total || sized !== part.total) {
+      throw new ProtocolError(`WEIGHTS ${header.net} part ${part.offset}+${part.length} of ${part.total}: one float32 tensor of the part's length and a layout of ${part.total} values expected`);
+    }
+    const flat = new Float32Array(part.total);
+    flat.set(tensors[0].data as Float32Array, part.offset);
+    this.gathers.set(header.net, { header, flat });
+  }
+
+  /**
+   * Gathers the networks that came in part from the round's peers and loads them; false (after telling the
+   * coordinator, which then sends whole weights and reduces the round itself) when a peer does not answer.
+   */
+  private async gatherWeights(work: HeaderOf<'WORK'>): Promise<boolean> {
+    for (const [net, g] of [...this.gathers]) {
+      this.gathers.delete(net);
+      const part = g.header.part as NonNullable<HeaderOf<'WEIGHTS'>['part']>;
+      if (!work.allreduce || part.round !== work.round) continue; // a part for a round given up
+      const c = (this.config as Readonly<Config>).cluster;
+      try {
+        const { index, peers } = work.allreduce;
+        await (this.peers as PeerExchange).gather({ run: this.runId, round: work.round, index, peers, flat: g.flat, net, timeoutMs: (c.suspectAfter + c.peerTimeout) * 1000 });
+      } catch (err) {
+        this.opts.log.warn({ round: work.round, net, err: (err as Error).message }, 'gathering weights from the peers failed; the coordinator takes the round over');
+        await this.send({ type: 'ERROR', run: this.runId, code: 'peer-failed', message: (err as Error).message, round: work.round, block: work.blocks[0] });
+        return false;
+      }
+      let at = 0;
+      const tensors = part.layout.map((t): WireTensor => {
+        const n = t.shape.reduce((x, y) => x * y, 1);
+        return { name: t.name, dtype: 'float32', shape: t.shape, data: g.flat.subarray(at, (at += n)) };
+      });
+      this.need().setWeights(net, g.header.version, tensors);
+    }
+    return true;
   }
 
   /**

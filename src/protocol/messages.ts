@@ -67,6 +67,16 @@ export const headerSchema = z.discriminatedUnion('type', [
     type: z.literal('WEIGHTS'),
     net: name,
     version: count,
+    /**
+     * Worker-side broadcast (cluster.reduce: allreduce): the one float32 tensor is only this span of the network's
+     * flat weights, for round `round`; the workers of the round's group gather the rest from each other (REDUCE
+     * with `net`) and rebuild the tensors from `layout`.
+     */
+    part: span.extend({
+      total: count,
+      round: count,
+      layout: z.array(z.strictObject({ name, shape: z.array(count).max(8) })).min(1).max(100_000),
+    }).optional(),
   }),
   z.strictObject({
     ...base,
@@ -104,9 +114,13 @@ export const headerSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal('PEER'), address: z.string().min(1).max(300) }),
   /**
    * Worker -> worker (recursive halving, src/train/halving.ts): the sender's partial sums for `span` at `level` of
-   * round `round`; one float32 tensor.
+   * round `round`, or (with `net`) its part of that network's weights; one float32 tensor.
    */
-  z.strictObject({ ...base, type: z.literal('REDUCE'), round: count, level: z.number().int().min(0).max(20), from: count, span }),
+  z.strictObject({
+    ...base, type: z.literal('REDUCE'), round: count, level: z.number().int().min(0).max(20), from: count, span,
+    /** Set: an all-gather of this network's weights (recursive doubling), not a sum. */
+    net: name.optional(),
+  }),
   z.strictObject({ ...base, type: z.literal('LEAVE'), reason: z.string().max(2000) }),
   z.strictObject({
     ...base,

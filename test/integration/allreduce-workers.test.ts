@@ -1,6 +1,6 @@
 // cluster.reduce: allreduce (the workers reduce each round by recursive halving, README "Worker-side reduction"):
-// 1 (star), 2 and 4 workers end byte-identical to the star run, the coordinator receives 1/N of star's
-// gradient bytes, and a worker killed or hung mid-run makes rounds fall back to star without changing a bit.
+// 1 (star), 2 and 4 workers end byte-identical to the star run, the coordinator receives and sends 1/N of star's
+// bytes (gradients reduced and weights gathered by the workers), and a worker killed or hung mid-run makes rounds fall back to star without changing a bit.
 // Real processes, real ZeroMQ sockets (worker to worker too), real MNIST digits.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,10 +22,10 @@ async function train(name: string, workers: number, reduce: string, sets = small
   return { run, stderr: res.stderr };
 }
 
-/** Mean bytes the coordinator received per step (comm/in_bytes), after the first step (which also carries joins). */
-function inBytes(run: string): number {
+/** Mean bytes the coordinator received (`in`) or sent (`out`) per step, after the first step (which also carries joins). */
+function bytes(run: string, way: 'in' | 'out'): number {
   const lines = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).slice(1);
-  return lines.reduce((a, l) => a + l['comm/in_bytes'], 0) / lines.length;
+  return lines.reduce((a, l) => a + l[`comm/${way}_bytes`], 0) / lines.length;
 }
 
 test('allreduce with 2 and 4 workers is byte-identical to star; the coordinator takes in one gradient whatever the count', { timeout: 300_000 }, async () => {
@@ -36,10 +36,13 @@ test('allreduce with 2 and 4 workers is byte-identical to star; the coordinator 
   assert.match(reference.G, /^[0-9a-f]{64}$/);
   for (const r of [ar2, ar4]) assert.deepEqual(weightHashes(r.run, STEPS), reference, r.run);
   assert.doesNotMatch(ar4.stderr, /given up|the coordinator reduces \(star\)/);
-  // Star with N workers receives N gradients a round (one per block); allreduce N chunks of 1/N: one gradient, as star with 1.
+  // Star with N workers receives N gradients a round (one per block) and sends N copies of the new weights;
+  // allreduce receives N chunks of 1/N and sends N parts of 1/N: one gradient and one copy, as star with 1 worker.
   for (const r of [ar2, ar4]) {
-    const ratio = inBytes(r.run) / inBytes(star1.run);
-    assert.ok(Math.abs(ratio - 1) < 0.1, `${r.run}: the coordinator took in ${ratio.toFixed(2)} x one worker's gradient bytes`);
+    for (const way of ['in', 'out'] as const) {
+      const ratio = bytes(r.run, way) / bytes(star1.run, way);
+      assert.ok(Math.abs(ratio - 1) < 0.1, `${r.run}: the coordinator's ${way} bytes are ${ratio.toFixed(2)} x star's with 1 worker`);
+    }
   }
   // 3 workers is not a power of two: star, said once.
   const ar3 = await train('ar3', 3, 'allreduce');

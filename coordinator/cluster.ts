@@ -87,6 +87,8 @@ interface Pending {
   work: RoundWork;
   /** The reduction so far: blocks are summed along the tree as they arrive. */
   sum: EagerSum;
+  /** ms spent summing when the last block came in: reduction the waiting did not hide (counted as reduce, not wait). */
+  tailMs: number;
   compute: number;
   blocks: BlockTiming[];
   /** When the round first had open blocks and nobody to give them to. */
@@ -215,7 +217,7 @@ export class Cluster {
       resolve = res;
       reject = rej;
     });
-    const pending: Pending = { order, work: new RoundWork(assignment.flat()), sum: new EagerSum(this.opts.config.train.microShards), compute: 0, blocks: [], resolve, reject };
+    const pending: Pending = { order, work: new RoundWork(assignment.flat()), sum: new EagerSum(this.opts.config.train.microShards), tailMs: 0, compute: 0, blocks: [], resolve, reject };
     this.pending = pending;
     workers.forEach((m, i) => assignment[i].length > 0 && this.give(m, assignment[i]));
     const sent = performance.now();
@@ -227,7 +229,8 @@ export class Cluster {
     }
     const received = performance.now();
     const total = pending.sum.result(); // most of the adds were done while waiting for the last blocks
-    const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
+    const tail = pending.tailMs;
+    const timing = { send: sent - started, wait: received - sent - tail, reduce: performance.now() - received + tail, compute: pending.compute };
     return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo), traffic: traffic('star') };
   }
 
@@ -720,7 +723,9 @@ export class Cluster {
     const now = Date.now();
     const sent = p.work.givenAt(m.id, header.block) ?? now;
     p.work.accept(m.id, header.block, result, now);
+    const adding = performance.now();
     p.sum.add(header.block, result);
+    p.tailMs = performance.now() - adding;
     p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
     const perShard = header.computeMs / header.block.n;

@@ -12,8 +12,7 @@ import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Mess
 import type { CurveServer } from '../src/protocol/curve.js';
 import { assignShards, type Block } from '../src/train/reduce.js';
 import { batchSizeAt } from '../src/train/stages.js';
-import { finalSpan, flatten, halvingBlocks } from '../src/train/halving.js';
-import { AllReduceWork } from './allreduce.js';
+import { WorkerReduction } from './worker-reduction.js';
 import { EagerSum } from './eager-sum.js';
 import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
@@ -97,29 +96,16 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** A worker-side reduction round in progress (cluster.reduce: allreduce). */
-interface Collective {
-  order: RoundOrder;
-  work: AllReduceWork;
-  compute: number;
-  blocks: BlockTiming[];
-  since: number;
-  /** true: every chunk is in; false: the group failed, the coordinator reduces the round itself. */
-  settle: (ok: boolean) => void;
-  reject: (err: Error) => void;
-}
-
 export class Cluster {
   readonly runId = randomBytes(6).toString('hex');
   readonly members = new Membership();
   private readonly socket: zmq.Router;
   private readonly out: SendQueue;
   private pending?: Pending;
-  private collective?: Collective;
+  /** Rounds the workers reduce among themselves (cluster.reduce: allreduce). */
+  private readonly reduction: WorkerReduction;
   /** Bytes received and sent on the coordinator's socket so far. */
   private readonly traffic = { in: 0, out: 0 };
-  /** Why the last round was not reduced by the workers (logged when it changes). */
-  private starReason = '';
   private failure?: Error;
   private timer?: NodeJS.Timeout;
   /** Wakes a wait for workers when membership changes. */
@@ -144,6 +130,16 @@ export class Cluster {
       ...(curve ? { curveServer: true, curveSecretKey: curve.secretKey, curvePublicKey: curve.publicKey, zapDomain: `ganymede-${this.runId}` } : {}),
     });
     this.out = new SendQueue(this.socket);
+    this.reduction = new WorkerReduction({
+      config: opts.config, log: opts.log, runId: this.runId, curve: Boolean(curve), live: () => this.members.live(),
+      send: (m, header, tensors) => this.send(m, header, tensors),
+      dispatch: (m, order, blocks, allreduce) => this.dispatch(m, order, blocks, allreduce),
+      lose: (m, reason) => this.lose(m, reason),
+      shardMs: (block) => {
+        if (block) this.noteShardMs(block.computeMs / block.n);
+        return this.shardMs;
+      },
+    });
   }
 
   /** Binds and starts receiving; returns the bound endpoint (with the real port when it was 0). */
@@ -193,7 +189,7 @@ export class Cluster {
     this.failure = err;
     this.emit({ type: 'failure', message: err.message });
     this.pending?.reject(err);
-    this.collective?.reject(err);
+    this.reduction.reject(err);
     for (const reject of this.waiters) reject(err);
   }
 
@@ -203,9 +199,9 @@ export class Cluster {
     await this.quorum();
     const before = { ...this.traffic };
     const traffic = (reduce: 'star' | 'allreduce') => ({ in: this.traffic.in - before.in, out: this.traffic.out - before.out, reduce });
-    const group = this.allReduceGroup(this.members.healthy());
+    const group = this.reduction.group(this.members.healthy());
     if (group) {
-      const res = await this.allReduceRound(order, group.workers, group.blocks);
+      const res = await this.reduction.round(order, group.workers, group.blocks);
       if (res) return { ...res, traffic: traffic('allreduce') };
     }
     const workers = this.members.healthy();
@@ -232,116 +228,6 @@ export class Cluster {
     const tail = pending.tailMs;
     const timing = { send: sent - started, wait: received - sent - tail, reduce: performance.now() - received + tail, compute: pending.compute };
     return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo), traffic: traffic('star') };
-  }
-
-  /** The workers and their blocks when this round can be reduced by the workers; undefined (star) otherwise. */
-  private allReduceGroup(workers: Member[]): { workers: Member[]; blocks: Block[] } | undefined {
-    if (this.opts.config.cluster.reduce !== 'allreduce') return undefined;
-    const blocks = halvingBlocks(this.opts.config.train.microShards, workers.length);
-    const why = this.opts.curve ? 'peer links are not encrypted: with CURVE keys the coordinator reduces every round'
-      : !blocks ? `${workers.length} workers and ${this.opts.config.train.microShards} micro-shards: worker-side reduction needs powers of two (at least 2 workers, at most one per micro-shard)`
-        : workers.some((m) => !m.peer) ? 'a worker has no peer address' : '';
-    if (why !== this.starReason) {
-      this.starReason = why;
-      if (why) this.opts.log.info({ workers: workers.length }, `cluster.reduce is allreduce, but ${why}; the coordinator reduces (star)`);
-    }
-    return why || !blocks ? undefined : { workers, blocks };
-  }
-
-  /**
-   * One round reduced by the workers: each gets WORK with its block and the group's peer addresses, they reduce by
-   * recursive halving and each sends back 1/N of the sum. Resolves undefined when the group fails (a worker lost,
-   * left, silent or reporting a peer failure): the caller then runs the round as star.
-   */
-  private async allReduceRound(order: RoundOrder, workers: Member[], blocks: Block[]): Promise<Omit<RoundResult, 'traffic'> | undefined> {
-    const started = performance.now();
-    const work = new AllReduceWork(workers.map((m) => m.id), blocks, order.gradSizes);
-    let settle!: (ok: boolean) => void;
-    let reject!: (err: Error) => void;
-    const done = new Promise<boolean>((res, rej) => {
-      settle = res;
-      reject = rej;
-    });
-    const c: Collective = { order, work, compute: 0, blocks: [], since: Date.now(), settle, reject };
-    this.collective = c;
-    const peers = workers.map((m) => m.peer as string);
-    this.sendWeightParts(order, workers);
-    workers.forEach((m, i) => {
-      m.outstanding.add(blockKey(blocks[i]));
-      this.dispatch(m, order, [blocks[i]], { index: i, peers }).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
-    });
-    const sent = performance.now();
-    let ok: boolean;
-    try {
-      ok = await done;
-    } finally {
-      this.collective = undefined;
-      for (const m of this.members.live()) m.outstanding.clear();
-    }
-    if (!ok) return undefined;
-    const received = performance.now();
-    const bad = work.nonFinite();
-    if (bad >= 0) {
-      throw new NumericalError(`non-finite sum of ${order.nets.join('+')} gradients in step ${order.step} (${order.tag} round), reduced by the workers (chunk of worker ${bad} of the group)`);
-    }
-    const total = work.result(this.opts.config.train.microShards);
-    const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: c.compute };
-    return { grads: total.grads, stats: total.stats, timing, blocks: c.blocks.sort((a, b) => a.lo - b.lo) };
-  }
-
-  /**
-   * The weights every worker of the group lacks go out in N parts, part i to worker i, and the workers gather the
-   * rest from each other (recursive doubling): the coordinator's link sends each network once instead of N times.
-   */
-  private sendWeightParts(order: RoundOrder, workers: Member[]): void {
-    for (const [net, w] of Object.entries(order.weights)) {
-      if (workers.some((m) => m.sent[net] === w.version)) continue; // some hold it: whole weights to the others (dispatch)
-      const tensors = w.tensors();
-      const flat = flatten(tensors.map((t) => t.data as Float32Array));
-      const layout = tensors.map((t) => ({ name: t.name, shape: t.shape }));
-      workers.forEach((m, i) => {
-        const s = finalSpan(i, workers.length, flat.length);
-        const part = { ...s, total: flat.length, round: order.round, layout };
-        this.send(m, { type: 'WEIGHTS', run: this.runId, net, version: w.version, part }, [{ name: `w/${s.offset}`, dtype: 'float32', shape: [s.length], data: flat.subarray(s.offset, s.offset + s.length) }])
-          .catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
-        m.sent[net] = w.version;
-      });
-    }
-  }
-
-  /** The worker-side reduction of the round cannot finish: the coordinator reduces the round itself. */
-  private giveUpCollective(why: string, m?: Member): void {
-    const c = this.collective;
-    if (!c || (m && c.work.indexOf(m.id) < 0)) return;
-    this.opts.log.warn({ round: c.order.round, reason: why }, `worker-side reduction of round ${c.order.round} given up (${why}); the coordinator reduces it`);
-    // A worker may not have gathered the weights sent in parts: star sends them whole again.
-    for (const member of this.members.live()) if (c.work.indexOf(member.id) >= 0) member.sent = {};
-    this.collective = undefined;
-    c.settle(false);
-  }
-
-  /** A worker's span of the reduced gradient (GRADS with chunk). */
-  private chunk(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
-    const c = this.collective;
-    if (!c || header.round !== c.order.round || !header.chunk) {
-      this.opts.log.debug({ worker: describe(m), round: header.round }, 'late reduced chunk dropped');
-      return;
-    }
-    m.outstanding.delete(blockKey(header.block));
-    let complete: boolean;
-    try {
-      if (tensors.length !== 1 || tensors[0].dtype !== 'float32') throw new ProtocolError(`GRADS chunk of round ${header.round}: one float32 tensor expected`);
-      complete = c.work.accept(m.id, { block: header.block, stats: header.stats, chunk: header.chunk }, tensors[0].data as Float32Array);
-    } catch (err) {
-      this.giveUpCollective(`a bad chunk from ${describe(m)}`);
-      throw err;
-    }
-    const now = Date.now();
-    c.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent: c.since, received: now, computeMs: header.computeMs });
-    c.compute = Math.max(c.compute, header.computeMs);
-    const perShard = header.computeMs / header.block.n;
-    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
-    if (complete) c.settle(true);
   }
 
   /** Waits (logging why every few seconds) until at least cluster.minWorkers workers are healthy. */
@@ -434,7 +320,7 @@ export class Cluster {
     this.opts.log.warn({ worker: describe(m), reason }, `${describe(m)} lost: ${reason}; its blocks go to other workers`);
     this.emit({ type: 'failure', worker: describe(m), message: `lost: ${reason}` });
     this.pending?.work.drop(m.id);
-    this.giveUpCollective(`${describe(m)} lost`, m);
+    this.reduction.giveUp(`${describe(m)} lost`, m);
     this.rebalance();
   }
 
@@ -478,7 +364,7 @@ export class Cluster {
       const suspectMs = Math.max(c.suspectAfter * 1000, 3 * this.shardMs);
       if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > suspectMs) {
         this.members.move(m, 'suspect');
-        this.giveUpCollective(`${describe(m)} is silent`, m);
+        this.reduction.giveUp(`${describe(m)} is silent`, m);
         this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
         this.emit({ type: 'suspect', worker: describe(m) });
       }
@@ -488,16 +374,7 @@ export class Cluster {
     }
     this.rebalance();
     this.checkStalled(now);
-    this.checkCollective(now);
-  }
-
-  /** A safety net: a worker-side reduction far slower than its blocks' compute is given up (the workers' own peer timeouts come first). */
-  private checkCollective(now: number): void {
-    const c = this.collective;
-    if (!c) return;
-    const { suspectAfter, peerTimeout } = this.opts.config.cluster;
-    const blockMs = this.shardMs * c.work.blocks[0].n;
-    if (now - c.since > blockMs + 2 * (Math.max(suspectAfter * 1000, 3 * blockMs) + peerTimeout * 1000)) this.giveUpCollective('it took far longer than its compute');
+    this.reduction.check(now);
   }
 
   /** A round whose open blocks have nobody to go to waits for a worker, up to cluster.waitTimeout. */
@@ -540,7 +417,7 @@ export class Cluster {
         } catch (err) {
           if (err instanceof NumericalError) {
             this.pending?.reject(err);
-            this.collective?.reject(err);
+            this.reduction.reject(err);
           } else this.reject(identity, err as Error, frames);
         }
       }
@@ -619,7 +496,7 @@ export class Cluster {
           this.opts.log.info({ worker: describe(member), reason: header.reason }, 'worker left');
           this.emit({ type: 'leave', worker: describe(member), message: header.reason });
           this.pending?.work.drop(member.id);
-          this.giveUpCollective(`${describe(member)} left`, member);
+          this.reduction.giveUp(`${describe(member)} left`, member);
           this.rebalance();
         }
         return;
@@ -657,10 +534,9 @@ export class Cluster {
   }
 
   private workerError(m: Member, header: HeaderOf<'ERROR'>): void {
-    const c = this.collective;
-    if (c && header.round === c.order.round && header.code !== 'worker-failed') {
+    if (this.reduction.holds(header.round) && header.code !== 'worker-failed') {
       if (header.code === 'non-finite') throw new NumericalError(`${header.message} (from ${describe(m)})`);
-      return this.giveUpCollective(`${describe(m)}: ${header.code}: ${header.message}`, m);
+      return this.reduction.giveUp(`${describe(m)}: ${header.code}: ${header.message}`, m);
     }
     if (header.code === 'peer-failed') return; // of a worker-side reduction already given up
     const p = this.pending;
@@ -691,7 +567,7 @@ export class Cluster {
   }
 
   private grads(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
-    if (header.chunk) return this.chunk(m, header, tensors);
+    if (header.chunk) return this.reduction.chunk(m, header, tensors);
     const p = this.pending;
     if (!p || header.round !== p.order.round) {
       this.opts.log.debug({ worker: describe(m), round: header.round }, 'late GRADS dropped');
@@ -728,10 +604,14 @@ export class Cluster {
     p.tailMs = performance.now() - adding;
     p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
-    const perShard = header.computeMs / header.block.n;
-    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
+    this.noteShardMs(header.computeMs / header.block.n);
     if (p.work.complete()) p.resolve();
     else this.rebalance();
+  }
+
+  /** Running mean of one micro-shard's compute time. */
+  private noteShardMs(perShard: number): void {
+    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
   }
 
   private emit(e: Omit<MemberEvent, 't'>): void {

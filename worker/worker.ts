@@ -264,15 +264,18 @@ export class Worker {
     this.replica?.dispose();
     this.replica = new ModelReplica(config);
     this.replica.poison = this.chaosNan && ((task, grads) => this.chaosNan?.(this.opts.rank, task, grads));
+    // Bound before the run id is set: a heartbeat (tick) must not be the first message, the one that says "ready".
+    if (config.cluster.reduce === 'allreduce') {
+      this.peers ??= new PeerExchange((why) => this.opts.log.warn({ err: why }, 'rejected a peer message'));
+      if (!this.peers.address) await this.peers.bind(this.opts.coordinator);
+    }
     this.config = config;
     this.runId = header.run;
     this.opts.log.info({ run: this.runId, workerId: header.workerId, backend: choice.name, reason: choice.reason }, 'joined run');
     // The first message after WELCOME tells the coordinator this worker is ready for work (and, for worker-side
     // reduction, where the other workers reach it).
-    if (config.cluster.reduce === 'allreduce') {
-      this.peers ??= new PeerExchange((why) => this.opts.log.warn({ err: why }, 'rejected a peer message'));
-      const address = this.peers.address || (await this.peers.bind(this.opts.coordinator));
-      await this.send({ type: 'PEER', run: this.runId, address });
+    if (this.peers && config.cluster.reduce === 'allreduce') {
+      await this.send({ type: 'PEER', run: this.runId, address: this.peers.address });
     } else {
       await this.send({ type: 'HEARTBEAT', run: this.runId });
     }

@@ -35,6 +35,8 @@ export class PeerExchange {
   /** Messages of rounds below this are stale: exchanges finished (a newer one started) or given up. */
   private floor = -1;
   private closed = false;
+  /** The run this worker is in: messages of other runs (a previous coordinator's) are dropped. */
+  private run = '';
   address = '';
 
   constructor(private readonly onReject: (why: string) => void) {}
@@ -62,7 +64,7 @@ export class PeerExchange {
 
   /** Reduces `task.flat` with the peers; resolves with the span this worker holds fully reduced. */
   async reduce(task: ExchangeTask): Promise<Span> {
-    this.floor = Math.max(this.floor, task.round);
+    this.enter(task);
     for (const key of this.early.keys()) if (Number(key.split(':')[0]) < task.round) this.early.delete(key);
     for (const [address, o] of this.outboxes) {
       if (task.peers.includes(address)) continue;
@@ -84,7 +86,7 @@ export class PeerExchange {
    * network `net`'s weights; in each level it trades the range it holds for its partner's, until it holds them all.
    */
   async gather(task: ExchangeTask & { net: string }): Promise<void> {
-    this.floor = Math.max(this.floor, task.round);
+    this.enter(task);
     const plan = halvingPlan(task.index, task.peers.length, task.flat.length).reverse();
     for (const l of plan) {
       const mine = task.flat.subarray(l.keep.offset, l.keep.offset + l.keep.length);
@@ -92,6 +94,19 @@ export class PeerExchange {
       if (theirs.length !== l.send.length) throw new WorkerError(`weights of ${task.net}: ${theirs.length} values from worker ${l.partner}, expected ${l.send.length}`);
       task.flat.set(theirs, l.send.offset);
     }
+  }
+
+  /** Starts an exchange of `task.round`: older rounds' messages are stale from now on. */
+  private enter(task: ExchangeTask): void {
+    this.floor = Math.max(this.floor, task.round);
+  }
+
+  /** The worker joined run `run` (WELCOME): only its messages count, and its rounds count from scratch. */
+  joinRun(run: string): void {
+    this.abort(Number.MAX_SAFE_INTEGER);
+    this.run = run;
+    this.early.clear();
+    this.floor = -1;
   }
 
   /** Sends `data` (span `span`) to the level's partner and waits for the partner's half. */
@@ -159,7 +174,7 @@ export class PeerExchange {
           if (header.type !== 'REDUCE' || tensors.length !== 1 || tensors[0].data.length !== header.span.length) {
             throw new Error(`expected REDUCE with one float32 tensor of its span's length, got ${header.type}`);
           }
-          if (header.round < this.floor) continue; // an exchange given up or finished: stale
+          if (header.round < this.floor || header.run !== this.run) continue; // an exchange given up or finished, or another run's: stale
           const key = keyOf(header.round, header.level, header.from, header.net);
           const data = tensors[0].data as Float32Array;
           const w = this.waiters.get(key);

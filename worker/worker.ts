@@ -264,6 +264,7 @@ export class Worker {
     this.replica?.dispose();
     this.replica = new ModelReplica(config);
     this.replica.poison = this.chaosNan && ((task, grads) => this.chaosNan?.(this.opts.rank, task, grads));
+    this.gathers.clear();
     // Bound before the run id is set: a heartbeat (tick) must not be the first message, the one that says "ready".
     if (config.cluster.reduce === 'allreduce') {
       this.peers ??= new PeerExchange((why) => this.opts.log.warn({ err: why }, 'rejected a peer message'));
@@ -275,6 +276,7 @@ export class Worker {
     // The first message after WELCOME tells the coordinator this worker is ready for work (and, for worker-side
     // reduction, where the other workers reach it).
     if (this.peers && config.cluster.reduce === 'allreduce') {
+      this.peers.joinRun(this.runId);
       await this.send({ type: 'PEER', run: this.runId, address: this.peers.address });
     } else {
       await this.send({ type: 'HEARTBEAT', run: this.runId });

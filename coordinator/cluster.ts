@@ -10,8 +10,10 @@ import type { Config } from '../src/config/index.js';
 import { NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
 import { allFinite, decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveServer } from '../src/protocol/curve.js';
-import { addInto, addStats, assignShards, reduceNode, type Block } from '../src/train/reduce.js';
+import { assignShards, type Block } from '../src/train/reduce.js';
 import { batchSizeAt } from '../src/train/stages.js';
+import { WorkerReduction } from './worker-reduction.js';
+import { EagerSum } from './eager-sum.js';
 import { describe, Membership, type Member } from './membership.js';
 import { blockKey, RoundWork, type BlockResult } from './round-work.js';
 import { authorize } from './zap.js';
@@ -75,11 +77,17 @@ export interface RoundResult {
   timing: { send: number; wait: number; reduce: number; compute: number };
   /** The accepted result of each block: who computed it, when. */
   blocks: BlockTiming[];
+  /** Bytes the coordinator's socket received and sent during the round (its link's traffic), and who reduced it. */
+  traffic: { in: number; out: number; reduce: 'star' | 'allreduce' };
 }
 
 interface Pending {
   order: RoundOrder;
   work: RoundWork;
+  /** The reduction so far: blocks are summed along the tree as they arrive. */
+  sum: EagerSum;
+  /** ms spent summing when the last block came in: reduction the waiting did not hide (counted as reduce, not wait). */
+  tailMs: number;
   compute: number;
   blocks: BlockTiming[];
   /** When the round first had open blocks and nobody to give them to. */
@@ -94,6 +102,10 @@ export class Cluster {
   private readonly socket: zmq.Router;
   private readonly out: SendQueue;
   private pending?: Pending;
+  /** Rounds the workers reduce among themselves (cluster.reduce: allreduce). */
+  private readonly reduction: WorkerReduction;
+  /** Bytes received and sent on the coordinator's socket so far. */
+  private readonly traffic = { in: 0, out: 0 };
   private failure?: Error;
   private timer?: NodeJS.Timeout;
   /** Wakes a wait for workers when membership changes. */
@@ -118,6 +130,16 @@ export class Cluster {
       ...(curve ? { curveServer: true, curveSecretKey: curve.secretKey, curvePublicKey: curve.publicKey, zapDomain: `ganymede-${this.runId}` } : {}),
     });
     this.out = new SendQueue(this.socket);
+    this.reduction = new WorkerReduction({
+      config: opts.config, log: opts.log, runId: this.runId, curve: Boolean(curve), live: () => this.members.live(),
+      send: (m, header, tensors) => this.send(m, header, tensors),
+      dispatch: (m, order, blocks, allreduce) => this.dispatch(m, order, blocks, allreduce),
+      lose: (m, reason) => this.lose(m, reason),
+      shardMs: (block) => {
+        if (block) this.noteShardMs(block.computeMs / block.n);
+        return this.shardMs;
+      },
+    });
   }
 
   /** Binds and starts receiving; returns the bound endpoint (with the real port when it was 0). */
@@ -167,6 +189,7 @@ export class Cluster {
     this.failure = err;
     this.emit({ type: 'failure', message: err.message });
     this.pending?.reject(err);
+    this.reduction.reject(err);
     for (const reject of this.waiters) reject(err);
   }
 
@@ -174,6 +197,13 @@ export class Cluster {
   async round(order: RoundOrder): Promise<RoundResult> {
     if (this.failure) throw this.failure;
     await this.quorum();
+    const before = { ...this.traffic };
+    const traffic = (reduce: 'star' | 'allreduce') => ({ in: this.traffic.in - before.in, out: this.traffic.out - before.out, reduce });
+    const group = this.reduction.group(this.members.healthy());
+    if (group) {
+      const res = await this.reduction.round(order, group.workers, group.blocks);
+      if (res) return { ...res, traffic: traffic('allreduce') };
+    }
     const workers = this.members.healthy();
     const assignment = assignShards(this.opts.config.train.microShards, workers.length);
     const started = performance.now();
@@ -183,7 +213,7 @@ export class Cluster {
       resolve = res;
       reject = rej;
     });
-    const pending: Pending = { order, work: new RoundWork(assignment.flat()), compute: 0, blocks: [], resolve, reject };
+    const pending: Pending = { order, work: new RoundWork(assignment.flat()), sum: new EagerSum(this.opts.config.train.microShards), tailMs: 0, compute: 0, blocks: [], resolve, reject };
     this.pending = pending;
     workers.forEach((m, i) => assignment[i].length > 0 && this.give(m, assignment[i]));
     const sent = performance.now();
@@ -194,15 +224,10 @@ export class Cluster {
       for (const m of this.members.live()) m.outstanding.clear();
     }
     const received = performance.now();
-    const total = reduceNode(
-      0,
-      this.opts.config.train.microShards,
-      (lo, n) => pending.work.result(lo, n),
-      // In place: every block result is consumed exactly once.
-      (a, b) => ({ grads: addInto(a.grads, b.grads), stats: addStats(a.stats, b.stats) }),
-    );
-    const timing = { send: sent - started, wait: received - sent, reduce: performance.now() - received, compute: pending.compute };
-    return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo) };
+    const total = pending.sum.result(); // most of the adds were done while waiting for the last blocks
+    const tail = pending.tailMs;
+    const timing = { send: sent - started, wait: received - sent - tail, reduce: performance.now() - received + tail, compute: pending.compute };
+    return { grads: total.grads, stats: total.stats, timing, blocks: pending.blocks.sort((a, b) => a.lo - b.lo), traffic: traffic('star') };
   }
 
   /** Waits (logging why every few seconds) until at least cluster.minWorkers workers are healthy. */
@@ -259,7 +284,7 @@ export class Cluster {
     this.dispatch(m, p.order, blocks).catch((err: NodeJS.ErrnoException) => this.lose(m, `cannot be reached (${err.code ?? err.message})`));
   }
 
-  private async dispatch(m: Member, order: RoundOrder, blocks: Block[]): Promise<void> {
+  private async dispatch(m: Member, order: RoundOrder, blocks: Block[], allreduce?: { index: number; peers: string[] }): Promise<void> {
     for (const [net, w] of Object.entries(order.weights)) {
       if (m.sent[net] === w.version) continue;
       await this.send(m, { type: 'WEIGHTS', run: this.runId, net, version: w.version }, w.tensors());
@@ -278,13 +303,15 @@ export class Cluster {
     const versions = Object.fromEntries(Object.entries(order.weights).map(([net, w]) => [net, w.version]));
     await this.send(
       m,
-      { type: 'WORK', run: this.runId, round: order.round, step: order.step, phase: order.phase, tag: order.tag, versions, blocks, shardSize },
+      { type: 'WORK', run: this.runId, round: order.round, step: order.step, phase: order.phase, tag: order.tag, versions, blocks, shardSize, ...(allreduce ? { allreduce } : {}) },
       tensors,
     );
   }
 
   private send(m: Member, header: OutgoingHeader, tensors: WireTensor[] = []): Promise<void> {
-    return this.out.send([m.identity, ...encode(header, tensors)]);
+    const frames = encode(header, tensors);
+    for (const f of frames) this.traffic.out += f.byteLength;
+    return this.out.send([m.identity, ...frames]);
   }
 
   /** A worker is gone for good (dead, hung, cut off, or failed): its blocks go to others. */
@@ -293,6 +320,7 @@ export class Cluster {
     this.opts.log.warn({ worker: describe(m), reason }, `${describe(m)} lost: ${reason}; its blocks go to other workers`);
     this.emit({ type: 'failure', worker: describe(m), message: `lost: ${reason}` });
     this.pending?.work.drop(m.id);
+    this.reduction.giveUp(`${describe(m)} lost`, m);
     this.rebalance();
   }
 
@@ -336,6 +364,7 @@ export class Cluster {
       const suspectMs = Math.max(c.suspectAfter * 1000, 3 * this.shardMs);
       if (m.state === 'healthy' && m.outstanding.size > 0 && now - m.lastSeen > suspectMs) {
         this.members.move(m, 'suspect');
+        this.reduction.giveUp(`${describe(m)} is silent`, m);
         this.opts.log.warn({ worker: describe(m), silentS: (now - m.lastSeen) / 1000 }, 'worker is silent while holding work: suspect');
         this.emit({ type: 'suspect', worker: describe(m) });
       }
@@ -345,6 +374,7 @@ export class Cluster {
     }
     this.rebalance();
     this.checkStalled(now);
+    this.reduction.check(now);
   }
 
   /** A round whose open blocks have nobody to go to waits for a worker, up to cluster.waitTimeout. */
@@ -373,6 +403,7 @@ export class Cluster {
   private async receive(): Promise<void> {
     try {
       for await (const [identity, ...frames] of this.socket) {
+        for (const f of frames) this.traffic.in += f.byteLength;
         let msg: Message;
         try {
           // Gradients are checked for finiteness in grads(), where a bad value is a numerical fault, not a bad message.
@@ -384,8 +415,10 @@ export class Cluster {
         try {
           this.handle(identity, msg);
         } catch (err) {
-          if (err instanceof NumericalError) this.pending?.reject(err);
-          else this.reject(identity, err as Error, frames);
+          if (err instanceof NumericalError) {
+            this.pending?.reject(err);
+            this.reduction.reject(err);
+          } else this.reject(identity, err as Error, frames);
         }
       }
     } catch (err) {
@@ -453,6 +486,9 @@ export class Cluster {
         throw new ProtocolError('a second HELLO from the same connection');
       case 'HEARTBEAT':
         return;
+      case 'PEER':
+        member.peer = header.address;
+        return;
       case 'GRADS':
         return this.grads(member, header, msg.tensors);
       case 'LEAVE':
@@ -460,6 +496,7 @@ export class Cluster {
           this.opts.log.info({ worker: describe(member), reason: header.reason }, 'worker left');
           this.emit({ type: 'leave', worker: describe(member), message: header.reason });
           this.pending?.work.drop(member.id);
+          this.reduction.giveUp(`${describe(member)} left`, member);
           this.rebalance();
         }
         return;
@@ -497,6 +534,11 @@ export class Cluster {
   }
 
   private workerError(m: Member, header: HeaderOf<'ERROR'>): void {
+    if (this.reduction.holds(header.round) && header.code !== 'worker-failed') {
+      if (header.code === 'non-finite') throw new NumericalError(`${header.message} (from ${describe(m)})`);
+      return this.reduction.giveUp(`${describe(m)}: ${header.code}: ${header.message}`, m);
+    }
+    if (header.code === 'peer-failed') return; // of a worker-side reduction already given up
     const p = this.pending;
     const inRound = p !== undefined && header.round === p.order.round;
     switch (header.code) {
@@ -525,6 +567,7 @@ export class Cluster {
   }
 
   private grads(m: Member, header: HeaderOf<'GRADS'>, tensors: WireTensor[]): void {
+    if (header.chunk) return this.reduction.chunk(m, header, tensors);
     const p = this.pending;
     if (!p || header.round !== p.order.round) {
       this.opts.log.debug({ worker: describe(m), round: header.round }, 'late GRADS dropped');
@@ -556,12 +599,19 @@ export class Cluster {
     const now = Date.now();
     const sent = p.work.givenAt(m.id, header.block) ?? now;
     p.work.accept(m.id, header.block, result, now);
+    const adding = performance.now();
+    p.sum.add(header.block, result);
+    p.tailMs = performance.now() - adding;
     p.blocks.push({ worker: describe(m), rank: m.rank, lo: header.block.lo, n: header.block.n, sent, received: now, computeMs: header.computeMs });
     p.compute = Math.max(p.compute, header.computeMs);
-    const perShard = header.computeMs / header.block.n;
-    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
+    this.noteShardMs(header.computeMs / header.block.n);
     if (p.work.complete()) p.resolve();
     else this.rebalance();
+  }
+
+  /** Running mean of one micro-shard's compute time. */
+  private noteShardMs(perShard: number): void {
+    this.shardMs = this.shardMs === 0 ? perShard : 0.8 * this.shardMs + 0.2 * perShard;
   }
 
   private emit(e: Omit<MemberEvent, 't'>): void {

@@ -30,6 +30,8 @@ export interface Member {
   sent: Record<string, number>;
   /** Keys of the current round's blocks this worker was given and has not answered. */
   outstanding: Set<string>;
+  /** Where the other workers reach it (PEER), under cluster.reduce: allreduce. */
+  peer?: string;
 }
 
 export class Membership {

@@ -80,6 +80,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const shardSize = B / microShards;
       let stats: Record<string, number> = {};
       const time = { send: 0, wait: 0, reduce: 0, compute: 0, optim: 0 };
+      const traffic = { in: 0, out: 0 }; // bytes on the coordinator's socket: its link's load (star vs allreduce)
       try {
         for (const r of plan.rounds) {
           // Where the round's real batch starts in the sample stream (global batch number * B without stages).
@@ -106,6 +107,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           time.wait += res.timing.wait;
           time.reduce += res.timing.reduce;
           time.compute += res.timing.compute;
+          traffic.in += res.traffic.in;
+          traffic.out += res.traffic.out;
           stats = addStats(stats, res.stats);
           for (const [k, v] of Object.entries(applied)) stats[k] = Math.max(stats[k] ?? 0, v); // largest norm of the step
         }
@@ -145,6 +148,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         'time/wait_ms': time.wait,
         'time/reduce_ms': time.reduce,
         'time/optim_ms': time.optim,
+        'comm/in_bytes': traffic.in,
+        'comm/out_bytes': traffic.out,
       };
       if (done % config.train.logEvery === 0 || done === steps) run.appendMetrics(line);
       opts.onStep?.(line);

@@ -13,7 +13,9 @@ import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
 import { batchSizeAt } from '../src/train/stages.js';
 import { ErrorFeedback } from '../src/train/error-feedback.js';
+import { flatten } from '../src/train/halving.js';
 import { MNIST_IMAGE, ModelReplica } from './replica.js';
+import { ExchangeAborted, PeerExchange } from './peer-exchange.js';
 
 export interface WorkerOptions {
   /** tcp://host:port or ipc://path of the coordinator. */
@@ -53,8 +55,12 @@ export class Worker {
   private failure?: Error;
   private leaving?: string;
   private readonly chaosNan = nanInjection(process.env.GANYMEDE_CHAOS_NAN);
-  /** Residuals of bfloat16 gradient compression (cluster.gradientCompression), by round tag and block. */
+  /** Residuals of bfloat16/float16 gradient compression (cluster.gradientCompression), by round tag and block. */
   private readonly feedback = new ErrorFeedback();
+  /** Links to the other workers, under cluster.reduce: allreduce (bound after WELCOME). */
+  private peers?: PeerExchange;
+  /** Networks whose new weights came in part (WEIGHTS with part): gathered from the peers when the round's WORK comes. */
+  private readonly gathers = new Map<string, { header: HeaderOf<'WEIGHTS'>; flat: Float32Array }>();
 
   constructor(private readonly opts: WorkerOptions) {
     const curve = opts.curve;
@@ -90,6 +96,7 @@ export class Worker {
       }
     } finally {
       clearInterval(this.timer);
+      this.peers?.close();
       this.replica?.dispose();
       this.socket.close();
     }
@@ -182,7 +189,11 @@ export class Worker {
           await this.welcome(header);
           return false;
         case 'WEIGHTS':
-          this.need().setWeights(header.net, header.version, msg.tensors);
+          if (header.part) this.partWeights(header, msg.tensors);
+          else {
+            this.need().setWeights(header.net, header.version, msg.tensors);
+            this.gathers.delete(header.net);
+          }
           return false;
         case 'WORK':
           await this.work(header, msg.tensors);
@@ -253,15 +264,33 @@ export class Worker {
     this.replica?.dispose();
     this.replica = new ModelReplica(config);
     this.replica.poison = this.chaosNan && ((task, grads) => this.chaosNan?.(this.opts.rank, task, grads));
+    this.gathers.clear();
+    // Bound before the run id is set: a heartbeat (tick) must not be the first message, the one that says "ready".
+    if (config.cluster.reduce === 'allreduce') {
+      this.peers ??= new PeerExchange((why) => this.opts.log.warn({ err: why }, 'rejected a peer message'));
+      if (!this.peers.address) await this.peers.bind(this.opts.coordinator);
+    }
     this.config = config;
     this.runId = header.run;
     this.opts.log.info({ run: this.runId, workerId: header.workerId, backend: choice.name, reason: choice.reason }, 'joined run');
-    // The first message after WELCOME tells the coordinator this worker is ready for work.
-    await this.send({ type: 'HEARTBEAT', run: this.runId });
+    // The first message after WELCOME tells the coordinator this worker is ready for work (and, for worker-side
+    // reduction, where the other workers reach it).
+    if (this.peers && config.cluster.reduce === 'allreduce') {
+      this.peers.joinRun(this.runId);
+      await this.send({ type: 'PEER', run: this.runId, address: this.peers.address });
+    } else {
+      await this.send({ type: 'HEARTBEAT', run: this.runId });
+    }
   }
 
   private async work(header: HeaderOf<'WORK'>, tensors: WireTensor[]): Promise<void> {
     const replica = this.need();
+    // New work means the coordinator has given up any older exchange (or this round's, when it reduces it itself).
+    this.peers?.abort(header.allreduce ? header.round - 1 : header.round);
+    if (header.allreduce && (!this.peers || header.blocks.length !== 1 || header.allreduce.index >= header.allreduce.peers.length)) {
+      throw new ProtocolError(`WORK round ${header.round}: allreduce needs one block, an index among the peers and a peer socket (cluster.reduce: allreduce)`);
+    }
+    if (!(await this.gatherWeights(header))) return;
     for (const [net, version] of Object.entries(header.versions)) {
       if (replica.versions[net] !== version) {
         throw new ProtocolError(`WORK round ${header.round} needs ${net} v${version}, this worker holds v${replica.versions[net] ?? 'none'}`);
@@ -298,14 +327,84 @@ export class Worker {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
       });
+      if (header.allreduce) {
+        // In the background: the receive loop must stay free to see the coordinator give the exchange up.
+        void this.allreduce(header, block, result, performance.now() - started);
+        continue;
+      }
       const names = replica.gradNames(header.phase, header.step); // g/<weight> and s/<weight>: what each tensor is, on the wire
-      const grads: WireTensor[] = replica.replica.config.cluster.gradientCompression === 'bf16'
-        ? this.feedback.compress(`${header.tag}:${block.lo}:${block.n}`, result.grads).map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'bfloat16', shape: [data.length], data }))
+      const compression = replica.replica.config.cluster.gradientCompression;
+      const grads: WireTensor[] = compression !== 'none'
+        ? this.feedback.encode(`${header.tag}:${block.lo}:${block.n}`, result.grads, compression).map((c, i) => ({ name: names[i] ?? `g/${i}`, shape: [c.data.length], ...c }))
         : result.grads.map((data, i) => ({ name: names[i] ?? `g/${i}`, dtype: 'float32', shape: [data.length], data }));
       await this.send(
         { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs: performance.now() - started },
         grads,
       );
+    }
+  }
+
+  /** Keeps this worker's part of a network's new weights until the round's WORK (the peers hold the other parts). */
+  private partWeights(header: HeaderOf<'WEIGHTS'>, tensors: WireTensor[]): void {
+    const part = header.part as NonNullable<HeaderOf<'WEIGHTS'>['part']>;
+    const sized = part.layout.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    if (tensors.length !== 1 || tensors[0].data.length !== part.length || part.offset + part.length > part.total || sized !== part.total) {
+      throw new ProtocolError(`WEIGHTS ${header.net} part ${part.offset}+${part.length} of ${part.total}: one float32 tensor of the part's length and a layout of ${part.total} values expected`);
+    }
+    const flat = new Float32Array(part.total);
+    flat.set(tensors[0].data as Float32Array, part.offset);
+    this.gathers.set(header.net, { header, flat });
+  }
+
+  /**
+   * Gathers the networks that came in part from the round's peers and loads them; false (after telling the
+   * coordinator, which then sends whole weights and reduces the round itself) when a peer does not answer.
+   */
+  private async gatherWeights(work: HeaderOf<'WORK'>): Promise<boolean> {
+    for (const [net, g] of [...this.gathers]) {
+      this.gathers.delete(net);
+      const part = g.header.part as NonNullable<HeaderOf<'WEIGHTS'>['part']>;
+      if (!work.allreduce || part.round !== work.round) continue; // a part for a round given up
+      const c = (this.config as Readonly<Config>).cluster;
+      try {
+        const { index, peers } = work.allreduce;
+        await (this.peers as PeerExchange).gather({ run: this.runId, round: work.round, index, peers, flat: g.flat, net, timeoutMs: (c.suspectAfter + c.peerTimeout) * 1000 });
+      } catch (err) {
+        this.opts.log.warn({ round: work.round, net, err: (err as Error).message }, 'gathering weights from the peers failed; the coordinator takes the round over');
+        await this.send({ type: 'ERROR', run: this.runId, code: 'peer-failed', message: (err as Error).message, round: work.round, block: work.blocks[0] });
+        return false;
+      }
+      let at = 0;
+      const tensors = part.layout.map((t): WireTensor => {
+        const n = t.shape.reduce((x, y) => x * y, 1);
+        return { name: t.name, dtype: 'float32', shape: t.shape, data: g.flat.subarray(at, (at += n)) };
+      });
+      this.need().setWeights(net, g.header.version, tensors);
+    }
+    return true;
+  }
+
+  /**
+   * Worker-side reduction of one round (WORK.allreduce): recursive halving with the peers, then GRADS with this
+   * worker's 1/N of the reduced gradient. A peer that does not answer is reported (peer-failed): the coordinator
+   * then reduces the round itself. Float32 throughout (gradientCompression applies to star rounds only).
+   */
+  private async allreduce(header: HeaderOf<'WORK'>, block: { lo: number; n: number }, result: { grads: Float32Array[]; stats: Record<string, number> }, computeMs: number): Promise<void> {
+    const { index, peers } = header.allreduce as NonNullable<HeaderOf<'WORK'>['allreduce']>;
+    const c = (this.config as Readonly<Config>).cluster;
+    try {
+      const flat = flatten(result.grads);
+      // A partner computes a block of the same size: waiting much longer than this one took means it is gone or stuck.
+      const timeoutMs = Math.max(c.suspectAfter * 1000, 3 * computeMs) + c.peerTimeout * 1000;
+      const span = await (this.peers as PeerExchange).reduce({ run: this.runId, round: header.round, index, peers, flat, timeoutMs });
+      await this.send(
+        { type: 'GRADS', run: this.runId, round: header.round, block, stats: result.stats, computeMs, chunk: { ...span, total: flat.length } },
+        [{ name: `r/${span.offset}`, dtype: 'float32', shape: [span.length], data: flat.subarray(span.offset, span.offset + span.length) }],
+      );
+    } catch (err) {
+      if (err instanceof ExchangeAborted) return;
+      this.opts.log.warn({ round: header.round, err: (err as Error).message }, 'worker-side reduction failed; the coordinator reduces this round');
+      await this.send({ type: 'ERROR', run: this.runId, code: 'peer-failed', message: (err as Error).message, round: header.round, block }).catch(() => undefined);
     }
   }
 }

@@ -113,9 +113,27 @@ function scalingCharts(r: BenchResult): BenchChart[] {
       order: { field: 'k' },
     },
   } as TopLevelSpec;
+  const traffic = r.rows.flatMap((x) => [
+    { run: `${x.name}, ${x.workers} w`, way: 'in (gradients)', mb: num(x.coordinatorInBytes) / 1e6 },
+    { run: `${x.name}, ${x.workers} w`, way: 'out (weights, work)', mb: num(x.coordinatorOutBytes) / 1e6 },
+  ]);
+  const reduce = [...new Set(r.rows.map((x) => x.reduce ?? 'star'))].join(', ');
+  const trafficSpec: TopLevelSpec = {
+    $schema: SCHEMA, config, width: 360, height: 200,
+    title: { text: `bench scaling: the coordinator's link per step (${reduce})`, subtitle: subtitle(r, 'MB received and sent by the coordinator\'s socket, medians per step') },
+    data: { values: traffic },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'run', type: 'nominal', title: null, axis: { labelAngle: 0 }, sort: null },
+      xOffset: { field: 'way', type: 'nominal' },
+      y: { field: 'mb', type: 'quantitative', title: 'MB per step' },
+      color: { field: 'way', type: 'nominal', title: null },
+    },
+  } as TopLevelSpec;
   return [
     { id: 'throughput', title: 'Throughput and efficiency', spec: throughput },
     { id: 'split', title: 'Step time split', spec: splitSpec },
+    { id: 'traffic', title: 'Coordinator link traffic', spec: trafficSpec },
   ];
 }
 

@@ -139,10 +139,17 @@ export const configSchema = z.strictObject({
       /** Largest accepted ZeroMQ message, bytes. */
       maxMessageBytes: positiveInt.default(512 * 1024 * 1024),
       /**
-       * Gradients from workers as bfloat16 with error feedback (half the bytes): 'none' (default) or 'bf16'.
-       * Breaks byte-identity across worker counts (docs/benchmarks.md).
+       * Gradients from workers as bfloat16 or float16 with error feedback (half the bytes): 'none' (default),
+       * 'bf16' or 'fp16' (a tensor beyond float16's range goes as float32). Breaks byte-identity across worker
+       * counts (docs/benchmarks.md).
        */
-      gradientCompression: z.enum(['none', 'bf16']).default('none'),
+      gradientCompression: z.enum(['none', 'bf16', 'fp16']).default('none'),
+      /**
+       * Who reduces a round's gradients: 'star' (default: the coordinator, a parameter server) or 'allreduce' (the
+       * workers, by recursive halving along the same fixed tree, each sending the coordinator 1/N of the sum; for a
+       * power-of-two number of workers and micro-shards, star otherwise; README "Worker-side reduction").
+       */
+      reduce: z.enum(['star', 'allreduce']).default('star'),
     })
     .prefault({}),
 });

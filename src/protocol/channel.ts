@@ -4,7 +4,7 @@ import type * as zmq from 'zeromq';
 
 export class SendQueue {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: zmq.Router | zmq.Dealer) {}
+  constructor(private readonly socket: zmq.Router | zmq.Dealer | zmq.Push) {}
 
   /** Queues a multipart message; resolves once ZeroMQ has taken it. */
   send(frames: Buffer[]): Promise<void> {

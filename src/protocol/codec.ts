@@ -1,13 +1,14 @@
 // Encoding and validation of multipart messages: the only code that knows the bytes on the wire.
 import { ProtocolError } from '../errors.js';
 import { fromBfloat16 } from './bfloat16.js';
+import { fromFloat16 } from './float16.js';
 import { headerSchema, PROTOCOL_VERSION, type Header, type OutgoingHeader, type TensorSpec } from './messages.js';
 
 /** A tensor travelling with a message. */
 export interface WireTensor {
   name: string;
-  /** bfloat16 travels as its bit patterns (Uint16Array) and is decoded into float32. */
-  dtype: 'float32' | 'uint8' | 'bfloat16';
+  /** bfloat16 and float16 travel as their bit patterns (Uint16Array) and are decoded into float32. */
+  dtype: 'float32' | 'uint8' | 'bfloat16' | 'float16';
   shape: number[];
   data: Float32Array | Uint8Array | Uint16Array;
 }
@@ -17,7 +18,7 @@ export interface Message {
   tensors: WireTensor[];
 }
 
-const BYTES = { float32: 4, uint8: 1, bfloat16: 2 } as const;
+const BYTES = { float32: 4, uint8: 1, bfloat16: 2, float16: 2 } as const;
 
 function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -78,9 +79,9 @@ function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite
   const aligned = frame.byteOffset % 4 === 0;
   const bytes = aligned ? new Uint8Array(frame.buffer, frame.byteOffset, expected) : Uint8Array.from(frame);
   if (spec.dtype === 'uint8') return { ...spec, data: bytes };
-  // bfloat16 is widened to float32 here: past the decoder every float tensor is float32.
-  const bf16 = spec.dtype === 'bfloat16';
-  const data = bf16 ? fromBfloat16(new Uint16Array(bytes.buffer, bytes.byteOffset, expected / 2)) : new Float32Array(bytes.buffer, bytes.byteOffset, expected / 4);
+  // bfloat16 and float16 are widened to float32 here: past the decoder every float tensor is float32.
+  const half = () => new Uint16Array(bytes.buffer, bytes.byteOffset, expected / 2);
+  const data = spec.dtype === 'bfloat16' ? fromBfloat16(half()) : spec.dtype === 'float16' ? fromFloat16(half()) : new Float32Array(bytes.buffer, bytes.byteOffset, expected / 4);
   if (checkFinite) {
     if (!allFinite(data)) {
       const at = data.findIndex((x) => !Number.isFinite(x));

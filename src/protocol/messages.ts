@@ -14,6 +14,8 @@ export const MessageType = {
   LEAVE: 'LEAVE',
   SHUTDOWN: 'SHUTDOWN',
   ERROR: 'ERROR',
+  PEER: 'PEER',
+  REDUCE: 'REDUCE',
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -21,9 +23,10 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
  * What an ERROR means to its receiver. bad-message: the message was dropped, nothing changed; worker-failed:
  * the worker could not compute a block (and stops); non-finite: a block's loss or gradient is NaN or infinite;
  * rejoin: the coordinator does not know this worker (restarted, or declared it lost): say HELLO again;
- * refused: HELLO turned down (wrong token, run full): the worker stops.
+ * refused: HELLO turned down (wrong token, run full): the worker stops; peer-failed: a worker-side reduction
+ * (cluster.reduce: allreduce) could not finish (a peer silent or unreachable): the coordinator reduces the round itself.
  */
-export const ErrorCode = ['bad-message', 'worker-failed', 'non-finite', 'rejoin', 'refused'] as const;
+export const ErrorCode = ['bad-message', 'worker-failed', 'non-finite', 'rejoin', 'refused', 'peer-failed'] as const;
 export type ErrorCode = (typeof ErrorCode)[number];
 
 const name = z.string().min(1).max(200);
@@ -32,12 +35,14 @@ const count = z.number().int().min(0);
 /** Describes one tensor frame: its name, dtype and shape (byte length = product(shape) x dtype size). */
 export const tensorSpec = z.strictObject({
   name,
-  dtype: z.enum(['float32', 'uint8', 'bfloat16']), // bfloat16: compressed gradients (cluster.gradientCompression)
+  dtype: z.enum(['float32', 'uint8', 'bfloat16', 'float16']), // bfloat16, float16: compressed gradients (cluster.gradientCompression)
   shape: z.array(count).max(8),
 });
 export type TensorSpec = z.infer<typeof tensorSpec>;
 
 const block = z.strictObject({ lo: count, n: z.number().int().positive() });
+/** A range of a round's flat gradient (its tensors concatenated in order): values offset .. offset + length - 1. */
+const span = z.strictObject({ offset: count, length: count });
 
 const base = {
   v: z.literal(PROTOCOL_VERSION),
@@ -62,6 +67,16 @@ export const headerSchema = z.discriminatedUnion('type', [
     type: z.literal('WEIGHTS'),
     net: name,
     version: count,
+    /**
+     * Worker-side broadcast (cluster.reduce: allreduce): the one float32 tensor is only this span of the network's
+     * flat weights, for round `round`; the workers of the round's group gather the rest from each other (REDUCE
+     * with `net`) and rebuild the tensors from `layout`.
+     */
+    part: span.extend({
+      total: count,
+      round: count,
+      layout: z.array(z.strictObject({ name, shape: z.array(count).max(8) })).min(1).max(100_000),
+    }).optional(),
   }),
   z.strictObject({
     ...base,
@@ -74,6 +89,11 @@ export const headerSchema = z.discriminatedUnion('type', [
     versions: z.record(z.string(), count),
     blocks: z.array(block).min(1),
     shardSize: z.number().int().positive(),
+    /**
+     * cluster.reduce: allreduce: this worker is `index` of the round's reduction group, whose peer endpoints are
+     * `peers` (in index order); it reduces with them by recursive halving and sends GRADS with `chunk`.
+     */
+    allreduce: z.strictObject({ index: count, peers: z.array(z.string().min(1).max(300)).min(2).max(1024) }).optional(),
   }),
   z.strictObject({
     ...base,
@@ -83,8 +103,24 @@ export const headerSchema = z.discriminatedUnion('type', [
     stats: z.record(z.string(), z.number()),
     /** Milliseconds the worker spent computing this block. */
     computeMs: z.number().min(0),
+    /**
+     * Worker-side reduction (WORK.allreduce): the one float32 tensor holds the whole round's reduced gradient for
+     * this span of the flat gradient (`total` values); `stats` are still those of this worker's own block.
+     */
+    chunk: span.extend({ total: count }).optional(),
   }),
   z.strictObject({ ...base, type: z.literal('HEARTBEAT') }),
+  /** Worker -> coordinator, as its first message after WELCOME under cluster.reduce: allreduce: where its peers reach it. */
+  z.strictObject({ ...base, type: z.literal('PEER'), address: z.string().min(1).max(300) }),
+  /**
+   * Worker -> worker (recursive halving, src/train/halving.ts): the sender's partial sums for `span` at `level` of
+   * round `round`, or (with `net`) its part of that network's weights; one float32 tensor.
+   */
+  z.strictObject({
+    ...base, type: z.literal('REDUCE'), round: count, level: z.number().int().min(0).max(20), from: count, span,
+    /** Set: an all-gather of this network's weights (recursive doubling), not a sum. */
+    net: name.optional(),
+  }),
   z.strictObject({ ...base, type: z.literal('LEAVE'), reason: z.string().max(2000) }),
   z.strictObject({
     ...base,

@@ -74,6 +74,21 @@ export function reduceNode<T>(lo: number, n: number, known: (lo: number, n: numb
   return add(reduceNode(lo, h, known, add), reduceNode(lo + h, n - h, known, add));
 }
 
+/** The parent of a node of the tree over `total` shards and its other child; undefined for the root. */
+export function parentOf(node: Block, total: number): { parent: Block; sibling: Block } | undefined {
+  let at: Block = { lo: 0, n: total };
+  while (at.n > node.n) {
+    const h = leftSize(at.n);
+    const left = { lo: at.lo, n: h };
+    const right = { lo: at.lo + h, n: at.n - h };
+    const inLeft = node.lo < right.lo;
+    const child = inLeft ? left : right;
+    if (child.lo === node.lo && child.n === node.n) return { parent: at, sibling: inLeft ? right : left };
+    at = child;
+  }
+  return undefined;
+}
+
 /** Adds statistics by key (in the same tree order as the gradients, so they too are independent of workers). */
 export function addStats(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = { ...a };

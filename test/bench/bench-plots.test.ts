@@ -49,9 +49,10 @@ test('every scenario prints its table, writes its JSON, and draws its plots next
   for (const key of ['samplesPerSec', 'stepsPerSec', 'backend', 'workers', 'gflops']) assert.ok(key in step, key);
   assert.match(out.scaling, /wasm +workers 1 .* samples\/s .*efficiency 100%/);
   assert.match(out.scaling, /wasm +workers 2 .*efficiency \d+%/);
+  assert.match(out.scaling, /wasm +workers 2 .*coordinator in \d+\.\d+ MB, out \d+\.\d+ MB per step \(star\)/);
   assert.match(out.comm, /ipc .* protocol rtt .*x raw ZeroMQ/);
   assert.match(out.projection, /^MODEL/);
-  const plots: Record<string, string[]> = { step: ['throughput', 'mfu'], scaling: ['throughput', 'split'], comm: ['rtt', 'ratio'], projection: ['efficiency'] };
+  const plots: Record<string, string[]> = { step: ['throughput', 'mfu'], scaling: ['throughput', 'split', 'traffic'], comm: ['rtt', 'ratio'], projection: ['efficiency'] };
   for (const [scenario, ids] of Object.entries(plots)) {
     const json = JSON.parse(readFileSync(path.join(bench, `${scenario}.json`), 'utf8')) as { bench: string; rows: unknown[]; machine: { cpus: number } };
     assert.equal(json.bench, scenario);
@@ -74,7 +75,7 @@ test('report shows the bench results: a page for the folder, a section in a run 
   const html = readFileSync(file, 'utf8');
   assert.match(html, /<h2 id="benchmarks">Benchmarks<\/h2>/);
   assert.deepEqual([...html.matchAll(/<h3 id="bench-(\w+)"/g)].map((m) => m[1]), ['step', 'scaling', 'comm', 'projection']);
-  assert.equal((html.match(/<svg/g) ?? []).length, 7);
+  assert.equal((html.match(/<svg/g) ?? []).length, 8);
   assert.match(html, /<th>x raw ZeroMQ<\/th>/);
   assert.ok(!/<script/i.test(html));
 

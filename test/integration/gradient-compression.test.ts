@@ -1,6 +1,6 @@
-// cluster.gradientCompression: bf16 end to end: real worker processes send bfloat16 gradients with error
-// feedback, the run trains, and its weights stay close to the uncompressed run's without being byte-identical
-// (compression is off by default for exactly that reason).
+// cluster.gradientCompression: bf16 and fp16 end to end: real worker processes send bfloat16 (float16)
+// gradients with error feedback, the run trains, and its weights stay close to the uncompressed run's without
+// being byte-identical (compression is off by default for exactly that reason).
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -22,16 +22,25 @@ async function weightsAfter(name: string, extra: string[]): Promise<Float32Array
   return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
 }
 
-test('bf16 gradients with error feedback train close to float32, not byte-identical', { timeout: 300_000 }, async () => {
-  const plain = await weightsAfter('plain', []);
-  const bf16 = await weightsAfter('bf16', ['--set', 'cluster.gradientCompression=bf16']);
-  assert.equal(bf16.length, plain.length);
+let plainRun: Promise<Float32Array> | undefined;
+const plain = () => (plainRun ??= weightsAfter('plain', []));
+
+function compare(reference: Float32Array, compressed: Float32Array): { maxDiff: number; differ: number } {
+  assert.equal(compressed.length, reference.length);
   let maxDiff = 0;
   let differ = 0;
-  for (let i = 0; i < plain.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(plain[i] - bf16[i]));
-    if (plain[i] !== bf16[i]) differ++;
+  for (let i = 0; i < reference.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(reference[i] - compressed[i]));
+    if (reference[i] !== compressed[i]) differ++;
   }
-  assert.ok(differ > 0, 'compressed gradients changed the weights');
-  assert.ok(maxDiff < 3.2e-3, `4 Adam steps of lr 2e-4 move each run's weights by a few lr at most: max diff ${maxDiff}`);
-});
+  return { maxDiff, differ };
+}
+
+for (const format of ['bf16', 'fp16']) {
+  test(`${format} gradients with error feedback train close to float32, not byte-identical`, { timeout: 300_000 }, async () => {
+    const reference = await plain();
+    const { maxDiff, differ } = compare(reference, await weightsAfter(format, ['--set', `cluster.gradientCompression=${format}`]));
+    assert.ok(differ > 0, 'compressed gradients changed the weights');
+    assert.ok(maxDiff < 3.2e-3, `4 Adam steps of lr 2e-4 move each run's weights by a few lr at most: max diff ${maxDiff}`);
+  });
+}

@@ -35,6 +35,10 @@ interface Row extends Scenario {
   outsideShare: number;
   batchSize: number;
   gflops: number;
+  /** Medians per step: bytes received and sent by the coordinator's socket (its link's load), and who reduced. */
+  coordinatorInBytes: number;
+  coordinatorOutBytes: number;
+  reduce: string;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,6 +74,7 @@ async function measure(s: Scenario, warmup: number, sets: string[], file?: strin
     ...s, stepMs, computeMs, sendMs: m('time/send_ms'), waitMs: m('time/wait_ms'), reduceMs: m('time/reduce_ms'), optimMs: m('time/optim_ms'),
     samplesPerSec: m('samples/s'), stepsPerSec: 1000 / stepMs, outsideShare: 1 - computeMs / stepMs,
     batchSize: config.train.batchSize, gflops: flops / stepMs / 1e6,
+    coordinatorInBytes: m('comm/in_bytes'), coordinatorOutBytes: m('comm/out_bytes'), reduce: config.cluster.reduce,
   };
 }
 
@@ -166,7 +171,8 @@ export function registerBench(y: Argv) {
             `${b.padEnd(12)} workers ${w}  batch ${String(row.batchSize).padStart(4)}  ${row.samplesPerSec.toFixed(0).padStart(6)} samples/s  ` +
               `step ${row.stepMs.toFixed(0).padStart(5)} ms (compute ${row.computeMs.toFixed(0)}, send ${row.sendMs.toFixed(0)}, ` +
               `wire+wait ${(row.waitMs - row.computeMs).toFixed(0)}, reduce ${row.reduceMs.toFixed(0)}, optim ${row.optimMs.toFixed(0)})  ` +
-              `${row.gflops.toFixed(1)} GFLOPS = ${(100 * row.gflops / peakGflops).toFixed(0)}% of matMul peak ${peakGflops.toFixed(1)}` +
+              `${row.gflops.toFixed(1)} GFLOPS = ${(100 * row.gflops / peakGflops).toFixed(0)}% of matMul peak ${peakGflops.toFixed(1)}  ` +
+              `coordinator in ${(row.coordinatorInBytes / 1e6).toFixed(2)} MB, out ${(row.coordinatorOutBytes / 1e6).toFixed(2)} MB per step (${row.reduce})` +
               (efficiency !== undefined && args.scenario === 'scaling' ? `  efficiency ${(100 * efficiency).toFixed(0)}%` : '') + '\n',
           );
         }

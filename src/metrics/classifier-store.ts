@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileIOHandler } from '../checkpoint/index.js';
 import { DataError, GanymedeError } from '../errors.js';
+import '../models/layers/index.js'; // registers MaxPoolBy, which max-pooling classifiers' model.json names
 
 /** src/metrics/classifiers in the package (the same folder from src/ and from the built dist/src/). */
 export const SHIPPED_CLASSIFIERS = path.join(fileURLToPath(new URL('../../', import.meta.url)).replace(/\/dist\/$/, '/'), 'src', 'metrics', 'classifiers');

@@ -120,7 +120,7 @@ export async function trainClassifier(train: Dataset, test: Dataset | undefined,
   const image = { height: train.height, width: train.width, channels: train.channels };
   const rotate = options.rotate ?? defaultClassifierTrainOptions().rotate;
   const dropout = options.dropout ?? defaultClassifierTrainOptions().dropout;
-  const elastic = options.elastic ?? 0;
+  const elastic = options.elastic ?? defaultClassifierTrainOptions().elastic;
   const model = buildClassifier(image, train.classes, { pool: options.pool, channels: options.channels });
   const init = initialWeights(model, 'classifier', options.seed);
   tf.tidy(() => model.setWeights(init.values.map((v, i) => tf.tensor(v, init.shapes[i]))));

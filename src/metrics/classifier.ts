@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageShape } from '../models/index.js';
 import { MaxPoolBy } from '../models/layers/index.js';
+import type { ClassifierRecipe } from './classifier-store.js';
 
 /** The penultimate layer: its ReLU activations are the features. */
 export const FEATURE_LAYER = 'clf_features';
@@ -16,7 +17,7 @@ export const FEATURE_DIM = 128;
  * (classifier-train.ts), keyed, so the saved model is the inference graph. Pooling is average or max,
  * max pooling as reshape + max (MaxPoolBy: the wasm MaxPoolGrad is wrong for some shapes, TFJS-NOTES.md).
  */
-export function buildClassifier(image: ImageShape, classes: number, arch: { pool?: 'avg' | 'max'; channels?: [number, number] } = {}): tf.LayersModel {
+export function buildClassifier(image: ImageShape, classes: number, arch: Pick<ClassifierRecipe, 'pool' | 'channels'> = {}): tf.LayersModel {
   const [c0, c1] = arch.channels ?? [32, 64];
   const pool = (name: string) => (arch.pool === 'max' ? new MaxPoolBy({ factor: 2, name }) : tf.layers.averagePooling2d({ poolSize: 2, name }));
   const model = tf.sequential({ name: 'classifier' });

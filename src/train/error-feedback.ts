@@ -13,11 +13,6 @@ export type Compressed = { dtype: 'bfloat16' | 'float16'; data: Uint16Array } | 
 export class ErrorFeedback {
   private readonly residuals = new Map<string, Float32Array[]>();
 
-  /** bfloat16 of (grads + the key's residual); see encode. */
-  compress(key: string, grads: readonly Float32Array[]): Uint16Array[] {
-    return this.encode(key, grads, 'bf16').map((c) => c.data as Uint16Array); // bf16 saturates: never float32
-  }
-
   /**
    * (grads + the key's residual) in `format`; the new residual is that sum minus what is sent. A key is what
    * identifies the same quantity from round to round on this worker: the round's tag and the shard block.

@@ -42,7 +42,7 @@ test('error feedback: the sum of what is sent tracks the true sum; plain roundin
   let plain = 0;
   let truth = 0;
   for (let r = 0; r < rounds; r++) {
-    sent += fromBfloat16(ef.compress('D:0:1', g)[0])[0];
+    sent += fromBfloat16(ef.encode('D:0:1', g, 'bf16')[0].data as Uint16Array)[0];
     plain += fromBfloat16(toBfloat16(g[0]))[0];
     truth += g[0][0];
   }
@@ -55,7 +55,7 @@ test('error feedback: the sum of what is sent tracks the true sum; plain roundin
   const sums = { sent: new Float64Array(n), truth: new Float64Array(n) };
   for (let r = 0; r < 200; r++) {
     const grad = new KeyedRandom('ef', r).normal(n).map((v) => v * 1e-3);
-    const out = fromBfloat16(ef2.compress('G:0:2', [grad])[0]);
+    const out = fromBfloat16(ef2.encode('G:0:2', [grad], 'bf16')[0].data as Uint16Array);
     for (let i = 0; i < n; i++) { sums.sent[i] += out[i]; sums.truth[i] += grad[i]; }
   }
   const residual = ef2.residual('G:0:2')![0];

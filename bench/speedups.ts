@@ -2,7 +2,7 @@
 // a loaded machine slows both alike (report ratios, not absolutes). Seed GAN sizes by default.
 //   node dist/bench/speedups.js [--config configs/seed-gan.yaml] [--reps 15]
 // 1. Adam over all of G's and D's weights: the JS loop vs the native loop (bit-identical; test/train/adam-native).
-// 2. allFinite over a 1.5M-value gradient: one running sum vs four independent sums.
+// 2. allFinite over a 1.5M-value gradient and addInto of two gradients: the JS loops vs native/vector.cc's.
 // 3. One micro-shard's D and G gradients on wasm: stock Identity (a copy per saved tensor) vs the shared one.
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { initBackend } from '../src/backend/index.js';
 import { identitySharePatch } from '../src/backend/identity-share-patch.js';
 import { loadConfig } from '../src/config/index.js';
 import { allFinite } from '../src/protocol/index.js';
+import { addInto } from '../src/train/reduce.js';
 import { adamInit, adamStep, type AdamKernel } from '../src/train/adam.js';
 import { shardGradients } from '../src/train/shard-gradients.js';
 import { ModelReplica } from '../worker/replica.js';
@@ -33,13 +34,6 @@ function compare(label: string, variants: Record<string, () => void>): void {
   process.stdout.write(`${label.padEnd(44)} ${b} ${before.toFixed(1).padStart(7)} ms   ${a} ${after.toFixed(1).padStart(7)} ms   ${(before / after).toFixed(2)}x\n`);
 }
 
-/** allFinite as it was: one running sum, each add waiting for the previous one. */
-function oneSum(a: Float32Array): boolean {
-  let probe = 0;
-  for (let i = 0; i < a.length; i++) probe += a[i] * 0;
-  return probe === 0;
-}
-
 const config = loadConfig(args.config, ['backend=wasm']);
 await initBackend('wasm', { patches: false });
 const stockIdentity = tf.getKernel('Identity', 'wasm');
@@ -56,9 +50,13 @@ const adam = (kernel: AdamKernel, state: ReturnType<typeof adamInit>) => () => a
 process.stdout.write(`${sizes.reduce((a, b) => a + b, 0)} weights; ${reps} alternating repetitions, medians\n`);
 compare('Adam, all networks (coordinator)', { js: adam('js', states.js), native: adam('auto', states.native) });
 
-// 2. The finiteness check of one gradient (workers and coordinator run it on every tensor they get or make).
+// 2. The finiteness check of one gradient (workers and coordinator run it on every tensor they get or make), and
+// the sum of two whole gradients (a worker's micro-shards; the coordinator's blocks). addInto accumulates, so the
+// values grow by `grads` each call: harmless for timing.
 const big = grads.reduce((a, b) => (b.length > a.length ? b : a));
-compare(`allFinite, ${big.length} values`, { 'one sum': () => oneSum(big), 'four sums': () => allFinite(big) });
+compare(`allFinite, ${big.length} values`, { js: () => allFinite(big, 'js'), native: () => allFinite(big) });
+const sums = { js: weights.map((w) => w.slice()), native: weights.map((w) => w.slice()) };
+compare(`addInto, all networks`, { js: () => addInto(sums.js, grads, 'js'), native: () => addInto(sums.native, grads) });
 
 // 3. One micro-shard of the D and the G round.
 const count = config.train.batchSize / config.train.microShards;

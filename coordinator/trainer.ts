@@ -99,7 +99,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           run.logs?.round(step, round - 1, r.phase, res);
           const t1 = performance.now();
           const applied = master.apply(r.phase, res.grads, plan.lr[r.phase], step);
-          if (!master.phaseWeights(r.phase).every(allFinite)) {
+          if (!master.phaseWeights(r.phase).every((w) => allFinite(w))) {
             throw new NumericalError(`non-finite weights of ${nets.join('+')} after the ${r.tag} update of step ${step}`);
           }
           time.optim += performance.now() - t1;

@@ -15,6 +15,7 @@
 //   config(): string                    // OpenBLAS build and thread count, for logs
 //   conv(...)                           // NHWC conv2d and its two gradients: see conv.cc
 //   adam(w, g, m, v: Float32Array, b1, a1, b2, a2, stepSize, sqrtC2, eps)   // src/train/adam.ts's loop, in place
+//   addInto(a, b), allFinite(a)         // element-wise loops over gradients: see vector.cc
 // Every range is checked against heap.byteLength; a bad call throws RangeError/TypeError, never writes.
 #include <node_api.h>
 
@@ -28,6 +29,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "vector.h"
 
 namespace {
 
@@ -176,7 +178,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  DefineConv(env, exports);  // conv(): conv2d and its gradients (conv.cc)
+  DefineConv(env, exports);    // conv(): conv2d and its gradients (conv.cc)
+  DefineVector(env, exports);  // addInto(), allFinite(): element-wise loops over gradients (vector.cc)
   return exports;
 }
 

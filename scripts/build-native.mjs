@@ -73,7 +73,7 @@ function buildWithGxx(nodeDir) {
   return run('g++', [
     '-O3', '-ffp-contract=off', '-fno-math-errno', '-std=c++17', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=gemm',
     `-I${path.join(nodeDir, 'include', 'node')}`, ...cflags,
-    path.join(nativeDir, 'gemm.cc'), path.join(nativeDir, 'conv.cc'), '-o', output, ...libs, '-ldl',
+    path.join(nativeDir, 'gemm.cc'), path.join(nativeDir, 'conv.cc'), path.join(nativeDir, 'vector.cc'), '-o', output, ...libs, '-ldl',
   ]);
 }
 

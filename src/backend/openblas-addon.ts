@@ -48,6 +48,31 @@ export interface OpenblasAddon {
   ): void;
   /** One Adam step over one tensor in place, bit-identical to src/train/adam.ts's loop (absent in older builds). */
   adam?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, a1: number, b2: number, a2: number, stepSize: number, sqrtC2: number, eps: number): void;
+  /** a[i] += b[i] in place, bit for bit the JS loop's (native/vector.cc; absent in older builds). */
+  addInto?(a: Float32Array, b: Float32Array): void;
+  /** Whether no value is NaN or +-Infinity (native/vector.cc; absent in older builds). */
+  allFinite?(a: Float32Array): boolean;
+}
+
+/** The element-wise loops of native/vector.cc. */
+export type VectorKernels = Required<Pick<OpenblasAddon, 'addInto' | 'allFinite'>>;
+
+/**
+ * Below this many values a JS loop beats the cost of a native call; above it the native loops are several
+ * times faster (`node dist/bench/speedups.js`).
+ */
+export const NATIVE_VECTOR_MIN = 1024;
+
+let vector: VectorKernels | null | undefined;
+
+/** The addon's element-wise loops when it is built and has them; undefined otherwise (callers loop in JS). */
+export function nativeVector(): VectorKernels | undefined {
+  if (vector === undefined) {
+    const load = loadOpenblas();
+    const { addInto, allFinite } = load.ok ? load.addon : {};
+    vector = addInto && allFinite ? { addInto, allFinite } : null;
+  }
+  return vector ?? undefined;
 }
 
 /** The addon, or why it is not used. */

@@ -4,7 +4,6 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { initBackend } from '../src/backend/index.js';
 import type { LoadedCheckpoint } from '../src/checkpoint/index.js';
@@ -61,22 +60,8 @@ export async function loadRunData(config: Readonly<Config>): Promise<RunData> {
   return { data, testData };
 }
 
-/**
- * Lets V8 grow the coordinator's heap by 100% after a full GC instead of its own factor (down to 10% for a heap
- * that allocates little, as here). Measured with --trace-gc on the seed GAN, 1 worker, 60 steps: V8's own
- * heuristics ran 81 mark-compacts of the ~40 MB heap (10-35 ms each, incremental steps included), while the
- * heap grew by under 4 MB between them; with 100%, 29. `bench step` gave 253, 271 and 407 samples/s without it
- * and 377, 383 and 413 with it, alternately (docs/benchmarks.md). The flag is read at each GC, so setting it
- * now takes effect. GANYMEDE_HEAP_GROWTH=<percent> sets another value; 0 leaves V8's heuristics alone.
- */
-function growHeapFreely(): void {
-  const percent = Number(process.env.GANYMEDE_HEAP_GROWTH ?? 100);
-  if (Number.isInteger(percent) && percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
-}
-
 export async function runCoordinator(opts: CoordinatorRunOptions): Promise<TrainResult> {
   const { config, log } = opts;
-  growHeapFreely();
   const backend = await initBackend(config.backend);
   log.info({ backend: backend.name, reason: backend.reason }, 'coordinator backend');
   const { data, testData } = opts.data ?? (await loadRunData(config));

@@ -3,6 +3,9 @@
 // the encoder; in `raw` mode it sends the frames straight back, which is what ZeroMQ alone costs.
 import * as zmq from 'zeromq';
 import { decode, encode } from '../protocol/index.js';
+import { growHeapFreely } from '../heap.js';
+
+growHeapFreely(); // as every ganymede process (src/cli/main.ts)
 
 const [endpoint, mode] = process.argv.slice(2);
 const socket = new zmq.Dealer({ linger: 0, maxMessageSize: -1 });

@@ -25,48 +25,77 @@ export interface CommRow {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function roundTrips(transport: 'tcp' | 'ipc', mode: 'protocol' | 'raw', sizes: number[], repeats: number): Promise<CommRow[]> {
+/** A peer process answering on its own ROUTER socket, in one mode. */
+interface Peer {
+  mode: 'protocol' | 'raw';
+  router: zmq.Router;
+  id: Buffer;
+  exited: Promise<unknown>;
+  ipc: string;
+}
+
+async function startPeer(transport: 'tcp' | 'ipc', mode: 'protocol' | 'raw'): Promise<Peer> {
   const ipc = path.join(os.tmpdir(), `ganymede-comm-${randomBytes(4).toString('hex')}.ipc`);
   const router = new zmq.Router({ linger: 0, maxMessageSize: -1 });
   await router.bind(transport === 'tcp' ? 'tcp://127.0.0.1:0' : `ipc://${ipc}`);
-  const peer = spawn(process.execPath, [PEER, router.lastEndpoint as string, mode], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [PEER, router.lastEndpoint as string, mode], { stdio: 'inherit' });
+  const exited = new Promise((r) => child.once('exit', r));
+  const [id] = await router.receive(); // 'ready'
+  return { mode, router, id, exited, ipc };
+}
+
+async function stopPeer(p: Peer): Promise<void> {
+  await p.router.send([p.id, 'stop']);
+  await p.exited;
+  p.router.close();
+  rmSync(p.ipc, { force: true });
+}
+
+/** One round trip of `data` to a peer, in ms. */
+async function trip(p: Peer, data: Float32Array, r: number): Promise<number> {
+  const t0 = performance.now();
+  if (p.mode === 'raw') {
+    await p.router.send([p.id, Buffer.from('x'), Buffer.from(data.buffer)]);
+    await p.router.receive();
+  } else {
+    await p.router.send([p.id, ...encode({ type: 'WEIGHTS', run: 'bench', net: 'G', version: r }, [{ name: 'w', dtype: 'float32', shape: [data.length], data }])]);
+    const [, ...frames] = await p.router.receive();
+    decode(frames);
+  }
+  return performance.now() - t0;
+}
+
+/**
+ * Raw and protocol round trips of each size on one transport, alternately (raw, protocol, raw, ...), so that a
+ * busy machine slows both alike and their ratio holds; each mode has its own peer process.
+ */
+async function roundTrips(transport: 'tcp' | 'ipc', sizes: number[], repeats: (bytes: number) => number): Promise<CommRow[]> {
+  const peers = [await startPeer(transport, 'raw'), await startPeer(transport, 'protocol')];
   try {
-    const [id] = await router.receive(); // 'ready'
     const rows: CommRow[] = [];
     for (const bytes of sizes) {
       const data = new Float32Array(Math.max(1, Math.round(bytes / 4))).map((_, i) => (i % 1000) / 1000);
-      const times: number[] = [];
-      for (let r = 0; r < repeats + 2; r++) {
-        const t0 = performance.now();
-        if (mode === 'raw') {
-          await router.send([id, Buffer.from('x'), Buffer.from(data.buffer)]);
-          await router.receive();
-        } else {
-          await router.send([id, ...encode({ type: 'WEIGHTS', run: 'bench', net: 'G', version: r }, [{ name: 'w', dtype: 'float32', shape: [data.length], data }])]);
-          const [, ...frames] = await router.receive();
-          decode(frames);
+      const times = peers.map(() => [] as number[]);
+      for (let r = 0; r < repeats(bytes) + 2; r++) {
+        for (const [k, p] of peers.entries()) {
+          const ms = await trip(p, data, r);
+          if (r >= 2) times[k].push(ms); // two warm-up trips
         }
-        if (r >= 2) times.push(performance.now() - t0); // two warm-up trips
       }
-      const rttMs = median(times);
-      rows.push({ transport, mode, bytes: data.byteLength, rttMs, bytesPerSec: (2 * data.byteLength) / (rttMs / 1000) });
+      for (const [k, p] of peers.entries()) {
+        const rttMs = median(times[k]);
+        rows.push({ transport, mode: p.mode, bytes: data.byteLength, rttMs, bytesPerSec: (2 * data.byteLength) / (rttMs / 1000) });
+      }
     }
-    await router.send([id, 'stop']);
     return rows;
   } finally {
-    await new Promise((r) => (peer.exitCode !== null ? r(null) : peer.once('exit', r)));
-    router.close();
-    rmSync(ipc, { force: true });
+    for (const p of peers) await stopPeer(p);
   }
 }
 
 export async function benchComm(opts: { transports: ('tcp' | 'ipc')[]; sizes: number[]; repeats: number }): Promise<CommRow[]> {
   const rows: CommRow[] = [];
-  for (const transport of opts.transports) {
-    for (const mode of ['raw', 'protocol'] as const) {
-      const repeats = (bytes: number) => (bytes >= 50e6 ? Math.max(3, Math.round(opts.repeats / 4)) : opts.repeats);
-      for (const bytes of opts.sizes) rows.push(...(await roundTrips(transport, mode, [bytes], repeats(bytes))));
-    }
-  }
+  const repeats = (bytes: number) => (bytes >= 50e6 ? Math.max(3, Math.round(opts.repeats / 4)) : opts.repeats);
+  for (const transport of opts.transports) rows.push(...(await roundTrips(transport, opts.sizes, repeats)));
   return rows;
 }

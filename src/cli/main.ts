@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { GanymedeError, InterruptedError } from '../errors.js';
+import { growHeapFreely } from '../heap.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
 import { registerData } from './commands/data.js';
@@ -30,6 +31,7 @@ function report(err: unknown, verbose: boolean): never {
   process.exit(e instanceof InterruptedError ? 130 : 1);
 }
 
+growHeapFreely();
 const argv = hideBin(process.argv);
 const verbose = argv.includes('--verbose');
 let cli = yargs(argv)

@@ -177,7 +177,7 @@ function projectionCharts(r: BenchResult): BenchChart[] {
   const values = r.rows.map((x) => ({ workers: num(x.workers), efficiency: 100 * num(x.efficiency), link: `${x.linkGbit} Gbit`, topology: String(x.topology) }));
   const spec: TopLevelSpec = {
     $schema: SCHEMA, config, width: 360, height: 220,
-    title: { text: 'bench projection (a MODEL, not a measurement): weak-scaling efficiency', subtitle: subtitle(r, 'alpha-beta fit of the measured round trips; star = parameter server, ring = all-reduce') },
+    title: { text: 'bench projection (a MODEL, not a measurement): weak-scaling efficiency', subtitle: subtitle(r, 'alpha-beta fit of the measured round trips; star = parameter server, ring = all-reduce, halving = cluster.reduce: allreduce') },
     data: { values },
     mark: { type: 'line', strokeWidth: 2 }, // no points: the legend then shows the dash patterns
     encoding: {

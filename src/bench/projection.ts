@@ -1,10 +1,14 @@
 // `ganymede bench projection`: a MODEL, not a measurement. An alpha-beta cost model (one message of b bytes
 // takes alpha + b / beta) fitted to the measured protocol round trips, combined with measured compute per
 // sample, projects step time and efficiency for many workers over faster links, for a parameter server (star,
-// what ganymede runs) and a ring all-reduce (what DDP runs):
+// ganymede's default), a ring all-reduce (what DDP runs), and ganymede's `cluster.reduce: allreduce` (halving):
 //
-//   star:  T_comm = 2 (alpha + N W / B)            the coordinator's link carries N copies of W each way
-//   ring:  T_comm = 2 (N - 1) (alpha + W / (N B))  reduce-scatter then all-gather
+//   star:     T_comm = 2 (alpha + N W / B)            the coordinator's link carries N copies of W each way
+//   ring:     T_comm = 2 (N - 1) (alpha + W / (N B))  reduce-scatter then all-gather
+//   halving:  T_comm = 2 log2(N) alpha + 2 (N - 1) W / (N B) + 2 (alpha + W / B)
+//             recursive halving (reduce-scatter) and doubling (all-gather) among the workers: log2 N exchanges
+//             each way, halving the bytes each time; then every worker sends its 1/N of the sum to the
+//             coordinator, which steps the optimizer and returns part i to worker i: W in and W out on its link
 //   T_step = T_compute + T_comm (no overlap);  efficiency = T_compute / T_step  (weak scaling: per-worker batch fixed)
 //
 // with W the gradient (= weight) bytes, N workers, B the link bandwidth in bytes/s.
@@ -31,7 +35,7 @@ export function fitAlphaBeta(rows: readonly CommRow[]): AlphaBeta {
 export interface ProjectionRow {
   workers: number;
   linkGbit: number;
-  topology: 'star' | 'ring';
+  topology: 'star' | 'ring' | 'halving';
   computeMs: number;
   commMs: number;
   stepMs: number;
@@ -52,7 +56,8 @@ export function project(opts: {
     for (const N of opts.workers) {
       const star = 2 * (opts.alphaMs + (N * opts.gradBytes) / B);
       const ring = 2 * (N - 1) * (opts.alphaMs + opts.gradBytes / (N * B));
-      for (const [topology, commMs] of [['star', star], ['ring', ring]] as const) {
+      const halving = 2 * Math.log2(N) * opts.alphaMs + (2 * (N - 1) * opts.gradBytes) / (N * B) + 2 * (opts.alphaMs + opts.gradBytes / B);
+      for (const [topology, commMs] of [['star', star], ['ring', ring], ['halving', halving]] as const) {
         const stepMs = opts.computeMs + commMs;
         rows.push({ workers: N, linkGbit, topology, computeMs: opts.computeMs, commMs, stepMs, efficiency: opts.computeMs / stepMs });
       }

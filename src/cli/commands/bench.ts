@@ -2,7 +2,7 @@
 //   step        samples/s, steps/s, GFLOPS and model FLOP utilisation per backend and worker count
 //   scaling     1..N workers (weak: fixed per-worker batch; strong: fixed global batch), efficiency, round time split
 //   comm        protocol round trips with no compute against raw ZeroMQ, tcp and ipc
-//   projection  an alpha-beta MODEL fitted to `comm`, projecting many workers over fast links (star vs ring)
+//   projection  an alpha-beta MODEL fitted to `comm`, projecting many workers over fast links (star, ring, halving)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,7 +149,7 @@ export function registerBench(y: Argv) {
         say(`MODEL (alpha-beta fitted to tcp round trips here: alpha ${fit.alphaMs.toFixed(3)} ms, ${(fit.beta / 1e9).toFixed(2)} GB/s; ` +
           `W = ${(gradBytes / 1e6).toFixed(1)} MB of gradients; compute ${computeMs.toFixed(1)} ms per worker step, weak scaling, no overlap)\n`);
         for (const r of rows) {
-          say(`${String(r.workers).padStart(4)} workers  ${String(r.linkGbit).padStart(3)} Gbit  ${r.topology.padEnd(5)} comm ${r.commMs.toFixed(1).padStart(8)} ms  ` +
+          say(`${String(r.workers).padStart(4)} workers  ${String(r.linkGbit).padStart(3)} Gbit  ${r.topology.padEnd(7)} comm ${r.commMs.toFixed(1).padStart(8)} ms  ` +
             `step ${r.stepMs.toFixed(1).padStart(8)} ms  efficiency ${(100 * r.efficiency).toFixed(0).padStart(3)}%\n`);
         }
         return void say(wrote(out, plots));

@@ -59,6 +59,11 @@ export class Worker {
   private readonly feedback = new ErrorFeedback();
   /** Links to the other workers, under cluster.reduce: allreduce (bound after WELCOME). */
   private peers?: PeerExchange;
+  /**
+   * Messages read while computing a block (between micro-shards), handled in order once it is done or dropped.
+   * Reading them early shows when the coordinator has moved on to a later round: see `superseded`.
+   */
+  private readonly backlog: Buffer[][] = [];
   /** Networks whose new weights came in part (WEIGHTS with part): gathered from the peers when the round's WORK comes. */
   private readonly gathers = new Map<string, { header: HeaderOf<'WEIGHTS'>; flat: Float32Array }>();
 
@@ -83,7 +88,9 @@ export class Worker {
     await this.hello();
     this.timer = setInterval(() => this.tick(), (this.config?.cluster.heartbeatInterval ?? DEFAULTS.heartbeatInterval) * 1000);
     try {
-      for await (const frames of this.socket) {
+      for (;;) {
+        const frames = this.backlog.shift() ?? (await this.receive());
+        if (frames === undefined) break; // the socket closed
         this.lastHeard = Date.now();
         if (await this.handle(frames)) break;
         if (this.leaving) break;
@@ -100,6 +107,32 @@ export class Worker {
       this.replica?.dispose();
       this.socket.close();
     }
+  }
+
+  /** The next message, or undefined once the socket is closed (as the socket's own async iterator ends). */
+  private async receive(): Promise<Buffer[] | undefined> {
+    if (this.socket.closed) return undefined;
+    try {
+      return await this.socket.receive();
+    } catch (err) {
+      if (this.socket.closed && (err as NodeJS.ErrnoException).code === 'EAGAIN') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Moves the messages already waiting on the socket into the backlog (never waits), and tells whether the
+   * coordinator has gone past `round`: a WORK of a later round of this run, or a SHUTDOWN. The coordinator starts
+   * a round only once every block of the one before has a result, so the block in hand is then a straggler's
+   * duplicate (a speculative copy finished first) or moot, and computing it on would only delay the next round.
+   */
+  private async superseded(round: number): Promise<boolean> {
+    // receive() resolves at once while readable; the main loop is not receiving (it awaits this block).
+    while (!this.socket.closed && this.socket.readable) this.backlog.push(await this.socket.receive());
+    return this.backlog.some((frames) => {
+      const h = peekHeader(frames);
+      return h?.run === this.runId && ((h.type === 'WORK' && typeof h.round === 'number' && h.round > round) || h.type === 'SHUTDOWN');
+    });
   }
 
   /** Leaves the run cleanly (e.g. on SIGTERM): after the block in hand, LEAVE, then run() resolves. */
@@ -315,7 +348,13 @@ export class Worker {
     }
     for (const block of header.blocks) {
       const started = performance.now();
-      // A heartbeat after each micro-shard: a busy worker is never silent for longer than one shard's compute.
+      // A heartbeat after each micro-shard: a busy worker is never silent for longer than one shard's compute;
+      // and a look at what has come meanwhile, to drop the block when the coordinator has moved on.
+      const afterShard = async () => {
+        await this.send({ type: 'HEARTBEAT', run: this.runId });
+        if (await this.superseded(header.round)) throw new Superseded();
+      };
+      if (await this.superseded(header.round)) return this.dropped(header, block);
       const result = await replica.block(block, (shard) => {
         const x = pixels.get(`x/${shard}`);
         const y = pixels.get(`y/${shard}`); // class labels, for conditional models
@@ -323,10 +362,14 @@ export class Worker {
           phase: header.phase, tag: header.tag, step: header.step, shard, count: header.shardSize,
           x: x?.data as Uint8Array | undefined, y: y?.data as Uint8Array | undefined,
         };
-      }, () => this.send({ type: 'HEARTBEAT', run: this.runId })).catch((err: unknown) => {
+      }, afterShard).catch((err: unknown) => {
         if (err instanceof NumericalError) throw Object.assign(err, { block });
         throw err;
+      }).catch((err: unknown) => {
+        if (err instanceof Superseded) return undefined;
+        throw err;
       });
+      if (result === undefined) return this.dropped(header, block);
       if (header.allreduce) {
         // In the background: the receive loop must stay free to see the coordinator give the exchange up.
         void this.allreduce(header, block, result, performance.now() - started);
@@ -342,6 +385,11 @@ export class Worker {
         grads,
       );
     }
+  }
+
+  /** Logs a block left undone because the coordinator has gone past its round (see `superseded`). */
+  private dropped(header: HeaderOf<'WORK'>, block: { lo: number; n: number }): void {
+    this.opts.log.info({ round: header.round, step: header.step, block: `${block.lo}:${block.n}` }, 'dropped a superseded block: the coordinator has moved on');
   }
 
   /** Keeps this worker's part of a network's new weights until the round's WORK (the peers hold the other parts). */
@@ -406,6 +454,20 @@ export class Worker {
       this.opts.log.warn({ round: header.round, err: (err as Error).message }, 'worker-side reduction failed; the coordinator reduces this round');
       await this.send({ type: 'ERROR', run: this.runId, code: 'peer-failed', message: (err as Error).message, round: header.round, block }).catch(() => undefined);
     }
+  }
+}
+
+/** Thrown between micro-shards when the block in hand is superseded (Worker.superseded); never leaves work(). */
+class Superseded extends Error {}
+
+/** The type, run and round of a message's JSON header, unvalidated (handle() validates it when its turn comes). */
+function peekHeader(frames: readonly Buffer[]): { type?: unknown; run?: unknown; round?: unknown } | undefined {
+  if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return undefined;
+  try {
+    const h: unknown = JSON.parse(frames[0].toString('utf8'));
+    return h !== null && typeof h === 'object' ? (h as { type?: unknown; run?: unknown; round?: unknown }) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

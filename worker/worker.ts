@@ -130,8 +130,15 @@ export class Worker {
     // receive() resolves at once while readable; the main loop is not receiving (it awaits this block).
     while (!this.socket.closed && this.socket.readable) this.backlog.push(await this.socket.receive());
     return this.backlog.some((frames) => {
-      const h = peekHeader(frames);
-      return h?.run === this.runId && ((h.type === 'WORK' && typeof h.round === 'number' && h.round > round) || h.type === 'SHUTDOWN');
+      const peek = peekHeader(frames);
+      if (peek?.run !== this.runId || (peek.type !== 'WORK' && peek.type !== 'SHUTDOWN')) return false;
+      // Only a message that passes every check counts (a corrupted or forged one must not cost a block).
+      try {
+        const { header } = decode(frames);
+        return header.run === this.runId && ((header.type === 'WORK' && header.round > round) || header.type === 'SHUTDOWN');
+      } catch {
+        return false;
+      }
     });
   }
 
@@ -460,12 +467,12 @@ export class Worker {
 /** Thrown between micro-shards when the block in hand is superseded (Worker.superseded); never leaves work(). */
 class Superseded extends Error {}
 
-/** The type, run and round of a message's JSON header, unvalidated (handle() validates it when its turn comes). */
-function peekHeader(frames: readonly Buffer[]): { type?: unknown; run?: unknown; round?: unknown } | undefined {
+/** The type and run of a message's JSON header, unvalidated: a cheap first look before decode(). */
+function peekHeader(frames: readonly Buffer[]): { type?: unknown; run?: unknown } | undefined {
   if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return undefined;
   try {
     const h: unknown = JSON.parse(frames[0].toString('utf8'));
-    return h !== null && typeof h === 'object' ? (h as { type?: unknown; run?: unknown; round?: unknown }) : undefined;
+    return h !== null && typeof h === 'object' ? (h as { type?: unknown; run?: unknown }) : undefined;
   } catch {
     return undefined;
   }

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as zmq from 'zeromq';
-import { MasterState } from '../../coordinator/master.js';
 import { initBackend } from '../../src/backend/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { decode, encode, type Message } from '../../src/protocol/index.js';
-import { MNIST_IMAGE, ModelReplica } from '../../worker/replica.js';
+import { encode } from '../../src/protocol/index.js';
 import { runCli, tempDir } from './cli.js';
 import { exited, freePort, isAlive, startWorker, weightHashes } from './chaos.js';
+import { fakeCoordinator } from './fake-coordinator.js';
 import { mutants, randomMessage, rng } from './fuzz.js';
 
 const root = tempDir('fuzz');
@@ -123,22 +122,9 @@ test('a live coordinator under thousands of bad messages runs on, and the result
 test('a live worker under thousands of bad messages keeps running and then computes exactly the right gradient', { timeout: 300_000 }, async () => {
   await initBackend('wasm');
   const config = loadConfig(undefined, ['model.gHidden=[32]', 'model.dHidden=[32]', 'train.batchSize=8', 'train.microShards=2', 'backend=wasm']);
-  const fake = new zmq.Router({ linger: 0, mandatory: true });
-  await fake.bind('tcp://127.0.0.1:0');
-  const worker = startWorker(fake.lastEndpoint as string, 0, { GANYMEDE_TOKEN: 't' });
-  const master = MasterState.fresh(config, MNIST_IMAGE);
-  const local = new ModelReplica(config);
+  const { fake, worker, id, master, local, next, close } = await fakeCoordinator(config);
   try {
-    const [id, ...hello] = await fake.receive();
-    assert.equal(decode(hello).header.type, 'HELLO');
     const r = rng(3);
-    const next = async (): Promise<Message> => {
-      for (;;) {
-        const [, ...frames] = await fake.receive();
-        const msg = decode(frames);
-        if (msg.header.type !== 'ERROR' && msg.header.type !== 'HEARTBEAT') return msg;
-      }
-    };
     // Before WELCOME, then after it: every kind of garbage.
     for (let i = 0; i < 1500; i++) await fake.send([id, ...randomMessage(r, '')]);
     const run = 'fuzz-run';
@@ -159,7 +145,7 @@ test('a live worker under thousands of bad messages keeps running and then compu
     );
     await fake.send([id, ...work]);
     for (const m of mutants(r, work)) await fake.send([id, ...m]);
-    const grads = await next();
+    const grads = await next(['ERROR', 'HEARTBEAT']);
     assert.equal(grads.header.type, 'GRADS');
     const want = await local.block({ lo: 0, n: 2 }, (shard) => ({ phase: 'D', tag: 'D0', step: 0, shard, count: 4, x: pixels[shard] }));
     assert.equal(grads.tensors.length, want.grads.length);
@@ -168,10 +154,7 @@ test('a live worker under thousands of bad messages keeps running and then compu
     await fake.send([id, ...encode({ type: 'SHUTDOWN', run, reason: 'test over', final: true })]);
     assert.equal(await exited(worker), 0, worker.log.join('').slice(-2000));
   } finally {
-    if (worker.exitCode === null) worker.kill('SIGKILL');
-    fake.close();
-    master.dispose();
-    local.dispose();
+    close();
   }
 });
 

@@ -4,34 +4,19 @@
 // on a real ZeroMQ socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as zmq from 'zeromq';
-import { MasterState } from '../../coordinator/master.js';
 import { initBackend } from '../../src/backend/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { decode, encode, type Message } from '../../src/protocol/index.js';
+import { encode } from '../../src/protocol/index.js';
 import { adamInit, adamStep } from '../../src/train/adam.js';
-import { MNIST_IMAGE, ModelReplica } from '../../worker/replica.js';
-import { exited, startWorker } from './chaos.js';
+import { exited } from './chaos.js';
+import { fakeCoordinator } from './fake-coordinator.js';
 
 test('a worker drops a block whose round the coordinator has finished, and computes the next round exactly', { timeout: 300_000 }, async () => {
   await initBackend('wasm');
   // The seed GAN's sizes, 8 micro-shards of 8: a block of all 8 takes long enough for the next round to arrive.
   const config = loadConfig(undefined, ['train.microShards=8', 'backend=wasm']);
-  const fake = new zmq.Router({ linger: 0, mandatory: true });
-  await fake.bind('tcp://127.0.0.1:0');
-  const worker = startWorker(fake.lastEndpoint as string, 0, { GANYMEDE_TOKEN: 't' });
-  const master = MasterState.fresh(config, MNIST_IMAGE);
-  const local = new ModelReplica(config);
+  const { fake, worker, id, master, local, next, close } = await fakeCoordinator(config);
   try {
-    const [id, ...hello] = await fake.receive();
-    assert.equal(decode(hello).header.type, 'HELLO');
-    const next = async (): Promise<Message> => {
-      for (;;) {
-        const [, ...frames] = await fake.receive();
-        const msg = decode(frames);
-        if (msg.header.type !== 'HEARTBEAT') return msg;
-      }
-    };
     const run = 'superseded-run';
     await fake.send([id, ...encode({ type: 'WELCOME', run, workerId: 'w', config })]);
     const shardSize = config.train.batchSize / 8;
@@ -63,9 +48,6 @@ test('a worker drops a block whose round the coordinator has finished, and compu
     assert.equal(await exited(worker), 0, worker.log.join('').slice(-2000));
     assert.match(worker.log.join(''), /dropped a superseded block/);
   } finally {
-    if (worker.exitCode === null) worker.kill('SIGKILL');
-    fake.close();
-    master.dispose();
-    local.dispose();
+    close();
   }
 });

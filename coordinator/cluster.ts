@@ -124,6 +124,11 @@ export class Cluster {
     this.socket = new zmq.Router({
       linger: 1000,
       mandatory: true,
+      // A send to a peer whose link is going down can meet a pipe that is neither open nor gone (EAGAIN under
+      // ROUTER_MANDATORY); without a timeout zeromq.js then waits forever, and every later send queued behind it
+      // (SendQueue) with it: seen as a run that never ended after a worker was SIGKILLed. A healthy pipe takes a
+      // message at once (the high-water mark is 1000 messages), so only such a stuck send times out.
+      sendTimeout: Math.round(c.peerTimeout * 1000),
       maxMessageSize: c.maxMessageBytes,
       heartbeatInterval: Math.round(c.heartbeatInterval * 1000),
       heartbeatTimeout: Math.round(c.peerTimeout * 1000),

@@ -124,11 +124,6 @@ export class Cluster {
     this.socket = new zmq.Router({
       linger: 1000,
       mandatory: true,
-      // A send to a peer whose link is going down can meet a pipe that is neither open nor gone (EAGAIN under
-      // ROUTER_MANDATORY); without a timeout zeromq.js then waits forever, and every later send queued behind it
-      // (SendQueue) with it: seen as a run that never ended after a worker was SIGKILLed. A healthy pipe takes a
-      // message at once (the high-water mark is 1000 messages), so only such a stuck send times out.
-      sendTimeout: Math.round(c.peerTimeout * 1000),
       maxMessageSize: c.maxMessageBytes,
       heartbeatInterval: Math.round(c.heartbeatInterval * 1000),
       heartbeatTimeout: Math.round(c.peerTimeout * 1000),
@@ -628,7 +623,14 @@ export class Cluster {
     if (this.closed) return;
     clearInterval(this.timer);
     const live = this.members.live();
-    await Promise.all(live.map((m) => this.send(m, { type: 'SHUTDOWN', run: this.runId, reason, final }).catch(() => undefined)));
+    const sent = Promise.all(live.map((m) => this.send(m, { type: 'SHUTDOWN', run: this.runId, reason, final }).catch(() => undefined)));
+    // A SHUTDOWN to a worker whose link is going down (one just SIGKILLed) can meet a pipe that is neither open
+    // nor gone: under ROUTER_MANDATORY libzmq answers EAGAIN and zeromq.js waits for it forever (libzmq #2348,
+    // #2831). Seen as a run that never ended after a worker died. So the sends get cluster.peerTimeout, then the
+    // socket closes regardless (closing it ends a stuck send); a live worker has had its SHUTDOWN by then.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, this.opts.config.cluster.peerTimeout * 1000)))]);
+    clearTimeout(timer);
     this.closed = true;
     this.socket.close();
     this.stopAuth?.();

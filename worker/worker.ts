@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { initBackend, type BackendName } from '../src/backend/index.js';
 import { configSchema, resolveConfig, type Config } from '../src/config/index.js';
 import { GanymedeError, NumericalError, ProtocolError, WorkerError } from '../src/errors.js';
-import { decode, encode, isError, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
+import { decode, encode, isError, peekHeader, SendQueue, type HeaderOf, type Message, type OutgoingHeader, type WireTensor } from '../src/protocol/index.js';
 import type { CurveClient } from '../src/protocol/curve.js';
 import type { ShardTask } from '../src/train/shard-gradients.js';
 import { batchSizeAt } from '../src/train/stages.js';
@@ -466,17 +466,6 @@ export class Worker {
 
 /** Thrown between micro-shards when the block in hand is superseded (Worker.superseded); never leaves work(). */
 class Superseded extends Error {}
-
-/** The type and run of a message's JSON header, unvalidated: a cheap first look before decode(). */
-function peekHeader(frames: readonly Buffer[]): { type?: unknown; run?: unknown } | undefined {
-  if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return undefined;
-  try {
-    const h: unknown = JSON.parse(frames[0].toString('utf8'));
-    return h !== null && typeof h === 'object' ? (h as { type?: unknown; run?: unknown }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Fault injection for tests and drills (README "Failure and recovery"): GANYMEDE_CHAOS_NAN=<step>[:<rank>][:always]

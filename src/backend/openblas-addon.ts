@@ -63,16 +63,13 @@ export type VectorKernels = Required<Pick<OpenblasAddon, 'addInto' | 'allFinite'
  */
 export const NATIVE_VECTOR_MIN = 1024;
 
-let vector: VectorKernels | null | undefined;
+/** Which loop a caller runs: the native one when built ('auto'), or always its JS one (for comparisons). */
+export type KernelChoice = 'auto' | 'js';
 
 /** The addon's element-wise loops when it is built and has them; undefined otherwise (callers loop in JS). */
 export function nativeVector(): VectorKernels | undefined {
-  if (vector === undefined) {
-    const load = loadOpenblas();
-    const { addInto, allFinite } = load.ok ? load.addon : {};
-    vector = addInto && allFinite ? { addInto, allFinite } : null;
-  }
-  return vector ?? undefined;
+  const load = loadOpenblas(); // loaded once, then cached
+  return load.ok && load.addon.addInto && load.addon.allFinite ? (load.addon as VectorKernels) : undefined;
 }
 
 /** The addon, or why it is not used. */

@@ -1,5 +1,5 @@
 // Encoding and validation of multipart messages: the only code that knows the bytes on the wire.
-import { nativeVector, NATIVE_VECTOR_MIN } from '../backend/openblas-addon.js';
+import { nativeVector, NATIVE_VECTOR_MIN, type KernelChoice } from '../backend/openblas-addon.js';
 import { ProtocolError } from '../errors.js';
 import { fromBfloat16 } from './bfloat16.js';
 import { fromFloat16 } from './float16.js';
@@ -92,14 +92,20 @@ function decodeTensor(type: string, spec: TensorSpec, frame: Buffer, checkFinite
   return { ...spec, dtype: 'float32', data };
 }
 
+/** The type and run a message's JSON header claims, unvalidated: a cheap first look before decode(). */
+export function peekHeader(frames: readonly Buffer[]): { type?: unknown; run?: unknown } | undefined {
+  if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return undefined;
+  try {
+    const h: unknown = JSON.parse(frames[0].toString('utf8'));
+    return h !== null && typeof h === 'object' ? (h as { type?: unknown; run?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether frames claim to be an ERROR message (checked without full validation: never answer one with another). */
 export function isError(frames: readonly Buffer[]): boolean {
-  if (frames.length === 0 || frames[0].byteLength > 64 * 1024) return false;
-  try {
-    return (JSON.parse(frames[0].toString('utf8')) as { type?: unknown }).type === 'ERROR';
-  } catch {
-    return false;
-  }
+  return peekHeader(frames)?.type === 'ERROR';
 }
 
 /**
@@ -108,7 +114,7 @@ export function isError(frames: readonly Buffer[]): boolean {
  * runs the JS loop (for comparisons). In JS: x * 0 is 0 for every finite x and NaN for NaN and +-Infinity, so one
  * sum tells; four independent sums, so the adds need not wait for each other (about 3x faster than one).
  */
-export function allFinite(a: Float32Array, kernel: 'auto' | 'js' = 'auto'): boolean {
+export function allFinite(a: Float32Array, kernel: KernelChoice = 'auto'): boolean {
   const native = kernel === 'auto' && a.length >= NATIVE_VECTOR_MIN ? nativeVector() : undefined;
   if (native) return native.allFinite(a);
   let p0 = 0;

@@ -4,7 +4,7 @@
 // (2) one fused loop costs a fraction of TF.js's ~10 element-wise kernels per variable. When the native addon
 // is built (native/gemm.cc), the same loop runs there, bit for bit the same (test/train/adam-native.test.ts),
 // about 3x faster: the optimizer is the coordinator's largest share of a round.
-import { loadOpenblas } from '../backend/openblas-addon.js';
+import { loadOpenblas, type KernelChoice } from '../backend/openblas-addon.js';
 import type { AdamConfig } from '../config/index.js';
 
 export interface AdamState {
@@ -29,7 +29,7 @@ export function adamInit(sizes: readonly number[]): AdamState {
  * Deterministic: plain IEEE arithmetic in a fixed order.
  */
 /** Which loop runs the update: the native one when built ('auto'), or always the JS one (for comparisons). */
-export type AdamKernel = 'auto' | 'js';
+export type AdamKernel = KernelChoice;
 
 export function adamStep(
   weights: Float32Array[], grads: readonly Float32Array[], state: AdamState, cfg: Pick<AdamConfig, 'lr' | 'beta1' | 'beta2' | 'eps'>, lr = cfg.lr,

@@ -2,7 +2,7 @@
 // For M not a power of two, a node of n leaves splits at the largest power of two below n, so the tree is
 // still fixed by M alone. Whoever computes a node's sum, the result is the same bits.
 
-import { nativeVector, NATIVE_VECTOR_MIN } from '../backend/openblas-addon.js';
+import { nativeVector, NATIVE_VECTOR_MIN, type KernelChoice } from '../backend/openblas-addon.js';
 
 /** A node of the tree: the n shards starting at lo. */
 export interface Block { lo: number; n: number }
@@ -59,7 +59,7 @@ export function addLists(a: readonly Float32Array[], b: readonly Float32Array[])
  * arrays go to the native addon's loop when it is built (native/vector.cc: the same float32 adds, so the same
  * bits); `kernel: 'js'` always runs the JS loop (for comparisons).
  */
-export function addInto(a: Float32Array[], b: readonly Float32Array[], kernel: 'auto' | 'js' = 'auto'): Float32Array[] {
+export function addInto(a: Float32Array[], b: readonly Float32Array[], kernel: KernelChoice = 'auto'): Float32Array[] {
   const native = kernel === 'auto' ? nativeVector() : undefined;
   for (let k = 0; k < a.length; k++) {
     const x = a[k];
